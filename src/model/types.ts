@@ -1,0 +1,126 @@
+/**
+ * The network model as neutron's DHCP agent sees it (`neutron/agent/linux/dhcp.py`),
+ * in camelCase. Converters from neutron API JSON live in `neutron-json.ts`.
+ */
+
+export type IpVersion = 4 | 6;
+
+/** `ipv6_address_mode` / `ipv6_ra_mode` values. */
+export type Ipv6Mode = 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
+
+export const IPV6_MODES: readonly Ipv6Mode[] = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
+
+/** neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients. */
+export const DEVICE_OWNER_DHCP = 'network:dhcp';
+
+export interface HostRoute {
+  readonly destination: string;
+  readonly nexthop: string;
+}
+
+export interface AllocationPool {
+  readonly start: string;
+  readonly end: string;
+}
+
+export interface Subnet {
+  readonly id: string;
+  readonly name?: string;
+  /** Network in CIDR form, e.g. `10.0.0.0/24` or `fd00::/64`. */
+  readonly cidr: string;
+  readonly ipVersion: IpVersion;
+  /** `null` for a subnet without gateway. */
+  readonly gatewayIp: string | null;
+  readonly enableDhcp: boolean;
+  readonly dnsNameservers: readonly string[];
+  readonly hostRoutes: readonly HostRoute[];
+  readonly allocationPools: readonly AllocationPool[];
+  readonly ipv6AddressMode: Ipv6Mode | null;
+  readonly ipv6RaMode: Ipv6Mode | null;
+}
+
+export interface FixedIp {
+  readonly subnetId: string;
+  readonly ipAddress: string;
+}
+
+export interface ExtraDhcpOpt {
+  /** dnsmasq option name (`tftp-server`), number (`66`) or with tags (`tag:ipxe,bootfile-name`). */
+  readonly optName: string;
+  readonly optValue: string;
+  readonly ipVersion: IpVersion;
+}
+
+export interface DnsAssignment {
+  readonly hostname: string;
+  readonly ipAddress: string;
+  readonly fqdn: string;
+}
+
+export interface Port {
+  readonly id: string;
+  readonly macAddress: string;
+  readonly fixedIps: readonly FixedIp[];
+  /** e.g. `compute:nova`, `network:dhcp` (DEVICE_OWNER_DHCP); empty when unknown. */
+  readonly deviceOwner: string;
+  readonly extraDhcpOpts: readonly ExtraDhcpOpt[];
+  /** neutron's `dns_assignment`: one entry per fixed IP when the port has a DNS name. */
+  readonly dnsAssignment?: readonly DnsAssignment[];
+}
+
+export interface Network {
+  readonly id: string;
+  readonly name?: string;
+  /** 0 or undefined: unknown, not advertised. */
+  readonly mtu?: number;
+  /** The network's own `dns_domain`; the agent option `dnsDomain` is what dnsmasq uses. */
+  readonly dnsDomain?: string;
+  readonly subnets: readonly Subnet[];
+  /** Every port of the network, DHCP ports (`deviceOwner: network:dhcp`) included. */
+  readonly ports: readonly Port[];
+}
+
+/**
+ * Agent options, named after neutron's `dhcp_agent.ini` options (camelCase here,
+ * snake_case in JSON). Defaults are neutron's, except `statePath`.
+ */
+export interface AgentOptions {
+  /** `dns_domain` — @default 'openstacklocal' */
+  readonly dnsDomain: string;
+  /** `dhcp_lease_duration` in seconds; -1 = infinite — @default 86400 */
+  readonly dhcpLeaseDuration: number;
+  /** `dnsmasq_lease_max` — @default 16777216 (2**24) */
+  readonly dnsmasqLeaseMax: number;
+  /** `dnsmasq_dns_servers`: upstream servers dnsmasq forwards to — @default [] */
+  readonly dnsmasqDnsServers: readonly string[];
+  /** `dnsmasq_local_resolv` — @default false */
+  readonly dnsmasqLocalResolv: boolean;
+  /** `enable_isolated_metadata` — @default false */
+  readonly enableIsolatedMetadata: boolean;
+  /** `force_metadata` — @default false */
+  readonly forceMetadata: boolean;
+  /** `dhcp_broadcast_reply` — @default false */
+  readonly dhcpBroadcastReply: boolean;
+  /** `dhcp_renewal_time` (T1) in seconds, 0 = not sent — @default 0 */
+  readonly dhcpRenewalTime: number;
+  /** `dhcp_rebinding_time` (T2) in seconds, 0 = not sent — @default 0 */
+  readonly dhcpRebindingTime: number;
+  /** `state_path`: files live in `<statePath>/dhcp/<network-id>/` — @default '/var/lib/dhcp-agent' */
+  readonly statePath: string;
+  /** The interface dnsmasq serves (`ns-…` inside the namespace); @default derived from the DHCP port id */
+  readonly interfaceName?: string;
+}
+
+export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
+  dnsDomain: 'openstacklocal',
+  dhcpLeaseDuration: 86400,
+  dnsmasqLeaseMax: 2 ** 24,
+  dnsmasqDnsServers: [],
+  dnsmasqLocalResolv: false,
+  enableIsolatedMetadata: false,
+  forceMetadata: false,
+  dhcpBroadcastReply: false,
+  dhcpRenewalTime: 0,
+  dhcpRebindingTime: 0,
+  statePath: '/var/lib/dhcp-agent',
+};
