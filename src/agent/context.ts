@@ -1,0 +1,81 @@
+/**
+ * What the node keeps for a network (`network.json`, `ports/<id>.json`, `serial`) read in one
+ * round trip, and cached per process so that steady-state port operations cost one round trip.
+ */
+import type { Host } from '../host/types';
+import { sh } from '../host/quote';
+import type { Port } from '../model/types';
+import { checkResult } from './errors';
+import { Script } from './script';
+import { parseSections, sectionText } from './sections';
+import type { NetworkSpec } from './spec';
+import { networkPaths } from '../dnsmasq';
+
+export interface NetworkContext {
+  /** Bumped by every write; writers check it under the network lock. */
+  readonly serial: number;
+  /** `null` when the network is not on the node. */
+  readonly spec: NetworkSpec | null;
+  /** Client ports kept on the node, by id. */
+  readonly ports: ReadonlyMap<string, Port>;
+}
+
+export function networkDir(statePath: string, networkId: string): string {
+  return networkPaths(statePath, networkId).confDir;
+}
+
+export function portsDir(statePath: string, networkId: string): string {
+  return `${networkDir(statePath, networkId)}/ports`;
+}
+
+/** Lock file outside the network directory, so that deleting the directory happens under it. */
+export function lockFile(statePath: string, networkId: string): string {
+  return `${statePath}/dhcp/.${networkId}.lock`;
+}
+
+export function queueKey(host: Host, statePath: string, networkId: string): string {
+  return `${host.label}|${statePath}|${networkId}`;
+}
+
+export async function readContext(host: Host, statePath: string, networkId: string): Promise<NetworkContext> {
+  const dir = networkDir(statePath, networkId);
+  const script = new Script()
+    .step('read network state')
+    .add(
+      sh`echo @@serial; cat ${dir}/serial 2>/dev/null || echo 0`,
+      sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
+      // One JSON document per line (JSON.stringify never emits raw newlines).
+      sh`echo @@ports; set -- ${dir}/ports/*.json; if [ -e "$1" ]; then cat "$@"; fi`,
+      'echo @@end',
+    );
+  const result = checkResult(host.label, `network ${networkId}`, await host.run(script.toString()), 'read network state');
+  return parseContext(result.stdout, `${host.label}:${dir}`);
+}
+
+export function parseContext(stdout: string, where: string): NetworkContext {
+  const sections = parseSections(stdout);
+  const serial = Number(sectionText(sections, 'serial') || '0');
+  const networkText = sectionText(sections, 'network');
+  let spec: NetworkSpec | null = null;
+  if (networkText) {
+    try {
+      spec = JSON.parse(networkText) as NetworkSpec;
+    } catch {
+      throw new Error(`${where}/network.json is not valid JSON (edited outside the agent?); re-apply the network to rewrite it`);
+    }
+  }
+  const ports = new Map<string, Port>();
+  for (const line of sections.get('ports') ?? []) {
+    if (!line.trim()) continue;
+    try {
+      const p = JSON.parse(line) as Port;
+      if (p && typeof p.id === 'string') ports.set(p.id, p);
+    } catch {
+      // A damaged port file is reported by that port's read as drift and rewritten by its update.
+    }
+  }
+  return { serial: Number.isFinite(serial) ? serial : 0, spec, ports };
+}
+
+/** Per-process cache of the last context this process wrote or read, by queue key. */
+export const contextCache = new Map<string, NetworkContext>();

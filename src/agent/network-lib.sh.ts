@@ -1,0 +1,290 @@
+/**
+ * Constant shell functions shared by every per-network script (setup.sh on the node, and the
+ * create/read/delete scripts the handlers send). They read only the variables set by the
+ * generated header (see network-script.ts); no value is interpolated here.
+ *
+ * Notes on the lab and on real nodes:
+ * - Devices are inspected with `ip`, never /sys/class/net: /sys shows the network namespace
+ *   that mounted it, which is not the caller's when sshd was started with `nsenter --net`.
+ * - /proc/sys/net is per network namespace of the reading process, so sysctls are written
+ *   from inside the namespace.
+ */
+export const NETWORK_LIB = String.raw`
+step() { STEP=$1; }
+fail() { echo "$*" >&2; exit 1; }
+ns_exists() { ip -n "$NS" link show lo >/dev/null 2>&1; }
+link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+is_bridge() { ip -d -o link show dev "$1" 2>/dev/null | grep -q ' bridge '; }
+master_of() { ip -o link show dev "$1" 2>/dev/null | sed -n 's/.* master \([^ ]*\) .*/\1/p'; }
+# Members of bridge $1 other than the devices named in $2..
+other_members() {
+  br=$1; shift
+  ip -o link show master "$br" 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | while read -r m; do
+    skip=0; for x in "$@"; do [ "$m" = "$x" ] && skip=1; done; [ "$skip" = 1 ] || echo "$m"
+  done
+}
+
+# The pid of this network's dnsmasq: the pid file names a live process whose command line
+# contains the network id (neutron's ProcessManager.active).
+dnsmasq_pid() {
+  [ -r "$DIR/pid" ] || return 1
+  p=$(cat "$DIR/pid" 2>/dev/null) || return 1
+  case "$p" in ''|*[!0-9]*) return 1 ;; esac
+  [ -r "/proc/$p/cmdline" ] || return 1
+  tr '\0' '\n' < "/proc/$p/cmdline" | grep -qF -- "$NET_ID" || return 1
+  echo "$p"
+}
+# True when process $1 runs in the namespace currently mounted as $NS (not an orphaned one).
+in_our_netns() {
+  [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$NS" 2>/dev/null)" ]
+}
+cmdline_ok() { expected_cmdline | cmp -s - "/proc/$1/cmdline"; }
+stop_pid() {
+  kill "$1" 2>/dev/null || return 0
+  i=0
+  while [ -d "/proc/$1" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ -d "/proc/$1" ] && kill -9 "$1" 2>/dev/null || true
+}
+# Other dnsmasq processes in the namespace (an earlier agent's, or neutron's own when adopting).
+stray_dnsmasq() {
+  keep="$*"
+  ns_exists || return 0
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    [ "$p" = "$keep" ] && continue
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] && echo "$p"
+  done
+  return 0
+}
+
+# Writes $2 from a temp file $1 only when the content differs; sets CHANGED=1 then.
+replace_if_changed() {
+  if [ -e "$2" ] && cmp -s "$1" "$2"; then rm -f "$1"; else mv -f "$1" "$2"; CHANGED=1; fi
+}
+# Concatenates the per-port fragments of kind $1 (host|addn|opts|leases) in port-id order,
+# the opts file framed by the network's own head and tail parts and without a final newline.
+assemble() {
+  set -- "$1" "$PORTS_DIR"/*."$1"
+  kind=$1; shift
+  [ -e "$1" ] || set --
+  if [ "$kind" = opts ]; then
+    printf '%s' "$(cat "$DIR/parts/opts.head" "$@" "$DIR/parts/opts.tail")"
+  elif [ "$#" -gt 0 ]; then
+    cat "$@"
+  fi
+}
+assemble_file() {
+  assemble "$1" > "$DIR/.$2.new"
+  replace_if_changed "$DIR/.$2.new" "$DIR/$2"
+}
+
+ensure() {
+  CHANGED=0
+  [ -d "$DIR" ] || fail "state directory $DIR is missing; the network must be created again"
+  mkdir -p "$PORTS_DIR" "$DIR/parts"
+
+  step namespace
+  ns_exists || ip netns add "$NS"
+  ip -n "$NS" link set lo up
+
+  step dnsmasq-check
+  pid=$(dnsmasq_pid) || pid=
+  if [ -n "$pid" ] && ! in_our_netns "$pid"; then stop_pid "$pid"; pid=; fi
+  for p in $(stray_dnsmasq "$pid"); do stop_pid "$p"; done
+
+  step veth
+  if ! ip -n "$NS" link show dev "$NSDEV" >/dev/null 2>&1; then
+    ip link del "$TAP" 2>/dev/null || true
+    ip link add "$TAP" type veth peer name "$NSDEV" netns "$NS"
+  fi
+  link_exists "$TAP" || fail "device $NSDEV exists in $NS but its peer $TAP is not in this namespace"
+  ip -n "$NS" link set dev "$NSDEV" address "$MAC"
+  if [ "$MTU" -gt 0 ]; then
+    ip link set dev "$TAP" mtu "$MTU"
+    ip -n "$NS" link set dev "$NSDEV" mtu "$MTU"
+  fi
+
+  step bridge
+  if [ "$BRIDGE_MODE" = create ]; then
+    link_exists "$PHYS_IF" || fail "physical interface $PHYS_IF does not exist on this node"
+    if [ "$UPLINK" != "$PHYS_IF" ] && ! link_exists "$UPLINK"; then
+      ip link add link "$PHYS_IF" name "$UPLINK" type vlan id "$VLAN_ID"
+      : > "$DIR/vlan.created"
+    fi
+    if ! link_exists "$BRIDGE"; then
+      ip link add "$BRIDGE" type bridge
+      : > "$DIR/bridge.created"
+    fi
+    is_bridge "$BRIDGE" || fail "$BRIDGE exists on this node but is not a bridge"
+    [ "$(master_of "$UPLINK")" = "$BRIDGE" ] || ip link set dev "$UPLINK" master "$BRIDGE"
+    ip link set dev "$UPLINK" up
+    ip link set dev "$BRIDGE" up
+  else
+    is_bridge "$BRIDGE" || fail "bridge $BRIDGE does not exist on this node (create it, or give physicalInterface to let the agent create one)"
+  fi
+  [ "$(master_of "$TAP")" = "$BRIDGE" ] || ip link set dev "$TAP" master "$BRIDGE"
+  ip link set dev "$TAP" up
+  ip -n "$NS" link set dev "$NSDEV" up
+
+  step addresses
+  ip netns exec "$NS" sh -c 'f=/proc/sys/net/ipv6/conf/$1/accept_ra; if [ -w "$f" ]; then echo 0 > "$f"; fi' sh "$NSDEV"
+  for a in $ADDRS; do
+    case "$a" in
+      *:*) ip -n "$NS" -6 addr replace "$a" dev "$NSDEV" nodad ;;
+      *) ip -n "$NS" -4 addr replace "$a" dev "$NSDEV" ;;
+    esac
+  done
+  for a in $(ip -n "$NS" -o addr show dev "$NSDEV" scope global | awk '{print $4}'); do
+    keep=0; for w in $ADDRS; do [ "$a" = "$w" ] && keep=1; done
+    [ "$keep" = 1 ] || ip -n "$NS" addr del "$a" dev "$NSDEV"
+  done
+
+  step default-route
+  if [ -n "$GW4" ]; then ip -n "$NS" -4 route replace default via "$GW4" dev "$NSDEV"
+  else ip -n "$NS" -4 route del default 2>/dev/null || true; fi
+  if [ -n "$GW6" ]; then ip -n "$NS" -6 route replace default via "$GW6" dev "$NSDEV"
+  else ip -n "$NS" -6 route del default 2>/dev/null || true; fi
+
+  step iptables
+  ensure_checksum_rule iptables 68
+  if [ "$RULE6" = 1 ]; then ensure_checksum_rule ip6tables 546; fi
+
+  step files
+  [ "$(cat "$DIR/interface" 2>/dev/null)" = "$NSDEV" ] || printf '%s' "$NSDEV" > "$DIR/interface"
+  assemble_file host host
+  assemble_file addn addn_hosts
+  assemble_file opts opts
+  # Written once: afterwards dnsmasq keeps the real leases there, and they are never lost.
+  [ -e "$DIR/leases" ] || assemble_file leases leases
+
+  step dnsmasq
+  if [ -n "$pid" ] && ! cmdline_ok "$pid"; then stop_pid "$pid"; pid=; fi
+  if [ -n "$pid" ]; then
+    if [ "$CHANGED" = 1 ]; then kill -HUP "$pid"; echo "dnsmasq=reloaded $pid"; else echo "dnsmasq=unchanged $pid"; fi
+  else
+    rm -f "$DIR/pid"
+    spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
+    i=0
+    while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -n "$pid" ] || fail "dnsmasq did not start: $(tail -n 5 "$DIR/dnsmasq.log" 2>/dev/null)"
+    echo "dnsmasq=started $pid"
+  fi
+}
+
+ensure_checksum_rule() {
+  ip netns exec "$NS" "$1" -w -t mangle -N "$CHAIN" 2>/dev/null || true
+  ip netns exec "$NS" "$1" -w -t mangle -C POSTROUTING -j "$CHAIN" 2>/dev/null ||
+    ip netns exec "$NS" "$1" -w -t mangle -A POSTROUTING -j "$CHAIN"
+  ip netns exec "$NS" "$1" -w -t mangle -C "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill 2>/dev/null ||
+    ip netns exec "$NS" "$1" -w -t mangle -A "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill
+}
+remove_checksum_rules() {
+  for t in iptables ip6tables; do
+    ip netns exec "$NS" "$t" -w -t mangle -D POSTROUTING -j "$CHAIN" 2>/dev/null || true
+    ip netns exec "$NS" "$t" -w -t mangle -F "$CHAIN" 2>/dev/null || true
+    ip netns exec "$NS" "$t" -w -t mangle -X "$CHAIN" 2>/dev/null || true
+  done
+}
+
+# Fast health check for the process monitor: namespace present, dnsmasq alive in it with the
+# expected command line.
+check() {
+  ns_exists || return 1
+  p=$(dnsmasq_pid) || return 1
+  in_our_netns "$p" && cmdline_ok "$p"
+}
+
+teardown() {
+  step dnsmasq
+  pid=$(dnsmasq_pid) || pid=
+  [ -z "$pid" ] || stop_pid "$pid"
+  for p in $(stray_dnsmasq); do stop_pid "$p"; done
+  step iptables
+  if ns_exists; then remove_checksum_rules; fi
+  step veth
+  ip link del "$TAP" 2>/dev/null || true
+  step namespace
+  if ns_exists; then ip netns del "$NS"; fi
+  step bridge
+  if [ "$BRIDGE_MODE" = create ] && [ -e "$DIR/bridge.created" ] && [ -z "$(other_members "$BRIDGE" "$UPLINK" "$TAP")" ]; then
+    ip link del "$BRIDGE" 2>/dev/null || true
+    if [ -e "$DIR/vlan.created" ]; then ip link del "$UPLINK" 2>/dev/null || true; fi
+  fi
+  step files
+  rm -rf "$DIR"
+  echo "deleted=1"
+}
+
+rule_present() {
+  ip netns exec "$NS" "$1" -w -t mangle -C POSTROUTING -j "$CHAIN" 2>/dev/null &&
+    ip netns exec "$NS" "$1" -w -t mangle -C "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill 2>/dev/null
+}
+flag() { if "$@"; then echo 1; else echo 0; fi; }
+
+# Everything read() compares, as "@@section" blocks; changes nothing.
+observe() {
+  echo "@@dir"; flag test -d "$DIR"
+  echo "@@sha"
+  if [ -d "$DIR" ]; then (cd "$DIR" && sha256sum -- network.json setup.sh parts/opts.head parts/opts.tail host addn_hosts opts 2>/dev/null) || true; fi
+  echo "@@assembled"
+  if [ -d "$DIR" ]; then for k in host addn opts; do printf '%s ' "$k"; assemble "$k" 2>/dev/null | sha256sum; done; fi
+  echo "@@ports"
+  if [ -d "$PORTS_DIR" ]; then (cd "$PORTS_DIR" && ls -- *.json 2>/dev/null | wc -l); else echo 0; fi
+  echo "@@leases"; flag test -e "$DIR/leases"
+  echo "@@interface"; cat "$DIR/interface" 2>/dev/null || true; echo
+  echo "@@ns"; flag ns_exists
+  echo "@@nsaddr"; ip -j -n "$NS" addr show dev "$NSDEV" 2>/dev/null || true; echo
+  echo "@@taplink"; ip -j link show dev "$TAP" 2>/dev/null || true; echo
+  echo "@@bridge"; flag is_bridge "$BRIDGE"
+  echo "@@uplink_master"; if [ -n "$UPLINK" ]; then master_of "$UPLINK" || true; fi; echo
+  echo "@@route4"; ip -j -n "$NS" -4 route show default 2>/dev/null || true; echo
+  echo "@@route6"; ip -j -n "$NS" -6 route show default 2>/dev/null || true; echo
+  echo "@@accept_ra"
+  if ns_exists; then ip netns exec "$NS" cat "/proc/sys/net/ipv6/conf/$NSDEV/accept_ra" 2>/dev/null || true; fi; echo
+  echo "@@rules"
+  if ns_exists; then
+    echo "v4 $(flag rule_present iptables 68)"
+    if [ "$RULE6" = 1 ]; then echo "v6 $(flag rule_present ip6tables 546)"; fi
+  fi
+  echo "@@dnsmasq"
+  pid=$(dnsmasq_pid) || pid=
+  echo "pid $pid"
+  if [ -n "$pid" ]; then
+    echo "netns $(flag in_our_netns "$pid")"
+    echo "cmdline $(flag cmdline_ok "$pid")"
+  fi
+  echo "stray $(stray_dnsmasq "$pid" | tr '\n' ' ')"
+  echo "@@end"
+}
+
+# neutron's reload_allocations: rebuild host, addn_hosts and opts from the fragments, and
+# SIGHUP dnsmasq only when one of them changed.
+reload_allocations() {
+  CHANGED=0
+  assemble_file host host
+  assemble_file addn addn_hosts
+  assemble_file opts opts
+  if [ "$CHANGED" = 0 ]; then echo "dnsmasq=unchanged"
+  elif pid=$(dnsmasq_pid); then kill -HUP "$pid"; echo "dnsmasq=reloaded $pid"
+  else echo "dnsmasq=not-running"; fi
+}
+
+# Optimistic concurrency between agents (provider processes, portable-mode commands): a writer
+# states the serial it rendered against; a mismatch exits EXIT_RETRY and the writer renders again.
+check_serial() {
+  have=$(cat "$DIR/serial" 2>/dev/null || echo 0)
+  if [ "$have" != "$1" ]; then echo "serial=$have"; exit 75; fi
+}
+bump_serial() {
+  next=$(( $(cat "$DIR/serial" 2>/dev/null || echo 0) + 1 ))
+  echo "$next" > "$DIR/.serial.new" && mv -f "$DIR/.serial.new" "$DIR/serial"
+  echo "serial=$next"
+}
+
+# DHCPRELEASE for a removed port's address, so dnsmasq forgets the lease (neutron's _release_lease).
+release_lease() {
+  command -v dhcp_release >/dev/null 2>&1 || return 0
+  ns_exists || return 0
+  iface=$(cat "$DIR/interface" 2>/dev/null) || return 0
+  ip netns exec "$NS" dhcp_release "$iface" "$@" 2>/dev/null || true
+}
+`;

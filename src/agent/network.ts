@@ -1,0 +1,254 @@
+/**
+ * The network handler (one network on one node): neutron's `Dnsmasq.enable` /
+ * `DeviceManager.setup` / `disable`, as create/read/update/delete of plain data.
+ */
+import type { Host } from '../host/types';
+import { sh } from '../host/quote';
+import { canonicalIp } from '../model/ip';
+import { canonicalJson } from './canonical-json';
+import { contextCache, lockFile, networkDir, queueKey, readContext, type NetworkContext } from './context';
+import { checkResult } from './errors';
+import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
+import { NETWORK_LIB } from './network-lib.sh';
+import { renderPortFiles, writePortFilesCommand } from './port-files';
+import { networkQueue } from './queue';
+import { EXIT_RETRY, Script, sha256 } from './script';
+import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
+import type { NetworkSpec } from './spec';
+import { assertValidNetworkSpec } from './validate-spec';
+
+/** What a network looks like on a node, as observed. */
+export interface NetworkState {
+  readonly networkId: string;
+  readonly namespace: string;
+  readonly interfaceName: string;
+  readonly tapName: string;
+  readonly bridge: string;
+  /** Addresses on the DHCP device, CIDR form, as observed. */
+  readonly addresses: readonly string[];
+  /** Client ports kept on the node for this network. */
+  readonly portCount: number;
+  /** Observed only; never a reason for a change on its own. */
+  readonly dnsmasqPid: number | null;
+  /** What apply did to dnsmasq: started, reloaded (SIGHUP) or unchanged. Absent after read. */
+  readonly dnsmasqAction?: 'started' | 'reloaded' | 'unchanged';
+  /** Differences between the node and the spec, in plain words; empty when converged. */
+  readonly drift: readonly string[];
+}
+
+const MAX_ATTEMPTS = 4;
+
+/** Creates or converges the network (create and update are the same operation). */
+export async function applyNetwork(host: Host, spec: NetworkSpec): Promise<NetworkState> {
+  assertValidNetworkSpec(spec);
+  const d = deriveNetwork(spec);
+  const statePath = spec.options.statePath;
+  const key = queueKey(host, statePath, spec.network.id);
+  return networkQueue.exclusive(key, async () => {
+    let ctx = contextCache.get(key);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (!ctx) ctx = await readContext(host, statePath, spec.network.id);
+      const script = applyScript(spec, d, ctx);
+      const result = await host.run(script, { timeoutMs: 120_000 });
+      if (result.code === EXIT_RETRY) {
+        contextCache.delete(key);
+        ctx = undefined;
+        continue;
+      }
+      checkResult(host.label, `network ${spec.network.id}`, result, 'apply');
+      const kv = keyValues(result.stdout);
+      contextCache.set(key, { serial: Number(kv.get('serial')), spec, ports: ctx.ports });
+      const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
+      const state = stateFromObservation(d, spec, parseSections(result.stdout.slice(result.stdout.indexOf('@@dir'))));
+      if (!state) throw new Error(`${host.label}: network ${spec.network.id}: not observable right after apply`);
+      return { ...state, dnsmasqAction: action };
+    }
+    throw new Error(`${host.label}: network ${spec.network.id}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
+  });
+}
+
+export const createNetwork = applyNetwork;
+export const updateNetwork = applyNetwork;
+
+function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext): string {
+  const statePath = spec.options.statePath;
+  const dir = d.paths.confDir;
+  const now = Math.floor(Date.now() / 1000);
+  const s = new Script()
+    .add(networkHeader(d), NETWORK_LIB)
+    .step('lock')
+    .add(sh`mkdir -p ${statePath}/dhcp`)
+    .lock(lockFile(statePath, spec.network.id))
+    .step('write files')
+    .add(sh`check_serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
+    .writeFile(`${dir}/network.json`, canonicalJson(spec) + '\n')
+    .writeFile(`${dir}/setup.sh`, setupScript(d), 0o755)
+    .writeFile(`${dir}/parts/opts.head`, d.optsHead)
+    .writeFile(`${dir}/parts/opts.tail`, d.optsTail);
+  // Port fragments depend on the network (subnets, domain): render them again with it.
+  for (const port of ctx.ports.values()) {
+    s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
+  }
+  s.add('bump_serial', 'ensure', 'observe');
+  return s.toString();
+}
+
+/** Observes the network; `null` when nothing of it is left on the node. Changes nothing. */
+export async function readNetwork(host: Host, spec: NetworkSpec): Promise<NetworkState | null> {
+  assertValidNetworkSpec(spec);
+  const d = deriveNetwork(spec);
+  const script = new Script().add(networkHeader(d), NETWORK_LIB).step('observe').add('observe').toString();
+  const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script), 'observe');
+  return stateFromObservation(d, spec, parseSections(result.stdout));
+}
+
+/** Removes everything of the network: dnsmasq, rules, devices, namespace, files, an agent-made bridge. */
+export async function deleteNetwork(host: Host, spec: NetworkSpec): Promise<void> {
+  assertValidNetworkSpec(spec);
+  const d = deriveNetwork(spec);
+  const statePath = spec.options.statePath;
+  const key = queueKey(host, statePath, spec.network.id);
+  await networkQueue.exclusive(key, async () => {
+    const lock = lockFile(statePath, spec.network.id);
+    const script = new Script()
+      .add(networkHeader(d), NETWORK_LIB)
+      .step('lock')
+      .add(sh`mkdir -p ${statePath}/dhcp`)
+      .lock(lock)
+      .add('teardown', sh`rm -f ${lock}`);
+    checkResult(host.label, `network ${spec.network.id}`, await host.run(script.toString(), { timeoutMs: 120_000 }), 'teardown');
+    contextCache.delete(key);
+  });
+}
+
+interface IpLinkJson {
+  ifname?: string;
+  address?: string;
+  mtu?: number;
+  flags?: string[];
+  master?: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+}
+
+function parseJsonArray<T>(text: string): T[] {
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? (v as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function normaliseCidr(cidr: string): string {
+  const [ip, len] = cidr.split('/');
+  return `${canonicalIp(ip) ?? ip}/${len}`;
+}
+
+/** Turns the observe sections into a NetworkState, with drift measured against the spec. */
+export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: Map<string, string[]>): NetworkState | null {
+  const dirExists = sectionText(sec, 'dir') === '1';
+  const nsExists = sectionText(sec, 'ns') === '1';
+  const dns = sectionPairs(sec, 'dnsmasq');
+  const pid = Number(dns.get('pid') || '') || null;
+  if (!dirExists && !nsExists && pid === null) return null;
+
+  const drift: string[] = [];
+  const dir = d.paths.confDir;
+  const shas = new Map<string, string>();
+  for (const line of sec.get('sha') ?? []) {
+    const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line.trim());
+    if (m) shas.set(m[2], m[1]);
+  }
+  const assembled = sectionPairs(sec, 'assembled');
+  const portCount = Number(sectionText(sec, 'ports') || '0');
+
+  if (!dirExists) {
+    drift.push(`state directory ${dir} is missing`);
+  } else {
+    const expected: [string, string][] = [
+      ['network.json', canonicalJson(spec) + '\n'],
+      ['setup.sh', setupScript(d)],
+      ['parts/opts.head', d.optsHead],
+      ['parts/opts.tail', d.optsTail],
+    ];
+    for (const [file, content] of expected) {
+      const have = shas.get(file);
+      if (!have) drift.push(`file ${file} is missing from ${dir}`);
+      else if (have !== sha256(content)) drift.push(`file ${file} in ${dir} differs from what the agent wrote`);
+    }
+    for (const [file, kind] of [['host', 'host'], ['addn_hosts', 'addn'], ['opts', 'opts']] as const) {
+      const have = shas.get(file);
+      const want = (assembled.get(kind) ?? '').split(' ')[0];
+      if (!have) drift.push(`file ${file} is missing from ${dir}`);
+      else if (want && have !== want) drift.push(`file ${file} differs from the ${portCount} port(s) kept on the node (edited outside the agent?)`);
+    }
+    if (sectionText(sec, 'leases') !== '1') drift.push(`file leases is missing from ${dir}`);
+    const iface = sectionText(sec, 'interface');
+    if (iface !== d.interfaceName) drift.push(`file interface names ${JSON.stringify(iface)}, want ${d.interfaceName}`);
+  }
+
+  let addresses: string[] = [];
+  if (!nsExists) {
+    drift.push(`namespace ${d.namespace} is missing`);
+  } else {
+    const link = parseJsonArray<IpLinkJson>(sectionText(sec, 'nsaddr'))[0];
+    if (!link) {
+      drift.push(`device ${d.interfaceName} is missing from namespace ${d.namespace}`);
+    } else {
+      if ((link.address ?? '').toLowerCase() !== d.macAddress) drift.push(`device ${d.interfaceName} has MAC ${link.address}, want ${d.macAddress}`);
+      if (d.mtu > 0 && link.mtu !== d.mtu) drift.push(`device ${d.interfaceName} has MTU ${link.mtu}, want ${d.mtu}`);
+      if (!(link.flags ?? []).includes('UP')) drift.push(`device ${d.interfaceName} is down`);
+      addresses = (link.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => normaliseCidr(`${a.local}/${a.prefixlen}`));
+      const want = d.addresses.map(normaliseCidr);
+      for (const a of want) if (!addresses.includes(a)) drift.push(`address ${a} is missing on ${d.interfaceName}`);
+      for (const a of addresses) if (!want.includes(a)) drift.push(`unexpected address ${a} on ${d.interfaceName}`);
+    }
+    for (const [version, want] of [[4, d.gateway4], [6, d.gateway6]] as const) {
+      const routes = parseJsonArray<{ gateway?: string }>(sectionText(sec, `route${version}`));
+      const have = routes[0]?.gateway ?? '';
+      if ((canonicalIp(have) ?? have) !== (canonicalIp(want) ?? want)) {
+        drift.push(`IPv${version} default route in ${d.namespace} is ${have ? `via ${have}` : 'absent'}, want ${want ? `via ${want}` : 'none'}`);
+      }
+    }
+    const acceptRa = sectionText(sec, 'accept_ra');
+    if (acceptRa && acceptRa !== '0') drift.push(`accept_ra on ${d.interfaceName} is ${acceptRa}, want 0`);
+    const rules = sectionPairs(sec, 'rules');
+    if (rules.get('v4') !== '1') drift.push(`iptables mangle CHECKSUM rule for udp/68 is missing in ${d.namespace}`);
+    if (d.ipv6Rule && rules.get('v6') !== '1') drift.push(`ip6tables mangle CHECKSUM rule for udp/546 is missing in ${d.namespace}`);
+  }
+
+  const tap = parseJsonArray<IpLinkJson>(sectionText(sec, 'taplink'))[0];
+  if (!tap) drift.push(`device ${d.tapName} is missing`);
+  else {
+    if (tap.master !== d.bridge) drift.push(`device ${d.tapName} is attached to ${tap.master ?? 'no bridge'}, want ${d.bridge}`);
+    if (!(tap.flags ?? []).includes('UP')) drift.push(`device ${d.tapName} is down`);
+  }
+  if (sectionText(sec, 'bridge') !== '1') drift.push(`bridge ${d.bridge} is missing`);
+  else if (d.bridgeMode === 'create' && sectionText(sec, 'uplink_master') !== d.bridge) {
+    drift.push(`uplink ${d.uplink} is not attached to bridge ${d.bridge}`);
+  }
+
+  if (pid === null) drift.push(`dnsmasq is not running (no live process named by ${d.paths.pidFile})`);
+  else {
+    if (dns.get('netns') !== '1') drift.push(`dnsmasq (pid ${pid}) runs in a namespace that is no longer ${d.namespace}`);
+    if (dns.get('cmdline') !== '1') drift.push(`dnsmasq (pid ${pid}) runs with a command line other than the one wanted`);
+  }
+  const stray = (dns.get('stray') ?? '').split(' ').filter(Boolean);
+  if (stray.length) drift.push(`other dnsmasq processes run in ${d.namespace}: pid ${stray.join(', ')}`);
+
+  return {
+    networkId: d.networkId,
+    namespace: d.namespace,
+    interfaceName: d.interfaceName,
+    tapName: d.tapName,
+    bridge: d.bridge,
+    addresses,
+    portCount,
+    dnsmasqPid: pid,
+    drift,
+  };
+}
+
+/** The network dir helper, re-exported for callers that only know ids. */
+export { networkDir };

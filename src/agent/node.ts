@@ -1,0 +1,242 @@
+/**
+ * The node handler: prerequisites (neutron's check_version and sanity checks), the state
+ * directory and the process monitor.
+ */
+import type { Host } from '../host/types';
+import { sh, shq } from '../host/quote';
+import { ValidationError } from '../model/errors';
+import { checkResult } from './errors';
+import { monitorPaths, monitorScript } from './monitor';
+import { Script, sha256 } from './script';
+import { parseSections, sectionPairs, sectionText } from './sections';
+import type { NodeSpec } from './spec';
+import { validateNodeSpec } from './validate-spec';
+
+/** neutron's minimum dnsmasq version (agent/linux/dhcp.py, check_version). */
+export const MIN_DNSMASQ_VERSION = '2.67';
+
+export interface NodeState {
+  readonly hostname: string;
+  readonly kernel: string;
+  readonly dnsmasqVersion: string;
+  /** `nf_tables` or `legacy`. */
+  readonly iptables: string;
+  /** Networks kept under the state path (ids). */
+  readonly networks: readonly string[];
+  /** Observed only. */
+  readonly monitorPid: number | null;
+  /** How the monitor comes back after a reboot: systemd, cron or none. */
+  readonly monitorBoot: 'systemd' | 'cron' | 'none';
+  readonly drift: readonly string[];
+}
+
+/** Thrown when the node lacks something the agent needs; nothing was changed on it. */
+export class PrerequisiteError extends Error {
+  constructor(readonly node: string, readonly missing: readonly string[]) {
+    super(`${node}: missing prerequisites: ${missing.join('; ')}`);
+    this.name = 'PrerequisiteError';
+  }
+}
+
+function preflight(spec: NodeSpec): void {
+  const issues = validateNodeSpec(spec);
+  if (issues.length) throw new ValidationError(issues);
+}
+
+/** Prints `missing <what>` lines for absent tools; changes nothing. */
+const TOOLS = String.raw`
+need() { command -v "$1" >/dev/null 2>&1 || echo "missing $2"; }
+echo @@missing
+need ip 'ip (Debian/Ubuntu: iproute2)'
+if command -v ip >/dev/null 2>&1 && ! ip -j link show lo >/dev/null 2>&1; then echo "missing JSON output from ip (iproute2 too old: need ip -j)"; fi
+need iptables 'iptables (Debian/Ubuntu: iptables)'
+need dnsmasq 'dnsmasq (Debian/Ubuntu: dnsmasq-base)'
+for c in flock setsid base64 sha256sum cmp awk sed; do need "$c" "$c (coreutils/util-linux/diffutils)"; done
+if command -v dnsmasq >/dev/null 2>&1; then
+  v=$(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  if [ -z "$v" ]; then echo "missing a dnsmasq that reports its version"
+  elif [ "$(printf '%s\n%s\n' "$MIN_DNSMASQ" "$v" | sort -V | head -n 1)" != "$MIN_DNSMASQ" ]; then echo "missing dnsmasq >= $MIN_DNSMASQ (found $v)"; fi
+fi
+`;
+
+/** Tries what only a real namespace shows (netns support, the CHECKSUM target) in a throw-away namespace. */
+const PROBE = String.raw`
+if command -v ip >/dev/null 2>&1; then
+  probe="dhcp-agent-probe-$$"
+  if ip netns add "$probe" 2>/dev/null; then
+    if command -v iptables >/dev/null 2>&1 && ! ip netns exec "$probe" iptables -w -t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill 2>/dev/null; then
+      echo "missing the iptables CHECKSUM target in network namespaces (kernel module xt_CHECKSUM)"
+    fi
+    ip netns del "$probe"
+  else
+    echo "missing network namespace support (ip netns add failed: need root or sudo, and a kernel with netns)"
+  fi
+fi
+`;
+
+const FACTS = String.raw`
+echo @@facts
+echo "hostname $(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
+echo "kernel $(uname -r)"
+echo "dnsmasq $(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)"
+echo "iptables $(iptables --version 2>/dev/null | sed -n 's/.*(\(.*\)).*/\1/p')"
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "boot systemd"
+elif command -v crontab >/dev/null 2>&1; then echo "boot cron"
+else echo "boot none"; fi
+`;
+
+const OBSERVE = String.raw`
+echo @@state; if [ -d "$STATE" ]; then echo 1; else echo 0; fi
+echo @@networks; for f in "$STATE"/dhcp/*/network.json; do [ -e "$f" ] && basename "$(dirname "$f")"; done; true
+echo @@monitor
+p=$(cat "$MONITOR_PID" 2>/dev/null || true)
+if [ -n "$p" ] && tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$MONITOR"; then echo "pid $p"; else echo "pid"; fi
+if [ -e "$MONITOR" ]; then echo "sha $(sha256sum < "$MONITOR" | cut -d' ' -f1)"; else echo "sha"; fi
+echo @@end
+`;
+
+function header(spec: NodeSpec): string {
+  const p = monitorPaths(spec.statePath);
+  return [
+    `STATE=${shq(spec.statePath)}`,
+    `MONITOR=${shq(p.script)}`,
+    `MONITOR_PID=${shq(p.pidFile)}`,
+    `UNIT=${shq(p.unit)}`,
+    `MIN_DNSMASQ=${MIN_DNSMASQ_VERSION}`,
+  ].join('\n');
+}
+
+/** Checks prerequisites, creates the state directory and (re)starts the monitor. */
+export async function applyNode(host: Host, spec: NodeSpec): Promise<NodeState> {
+  preflight(spec);
+  const p = monitorPaths(spec.statePath);
+  const script = new Script()
+    .add(header(spec))
+    .step('prerequisites')
+    .add(TOOLS, PROBE, FACTS)
+    .toString();
+  // Check first, change nothing when something is missing.
+  const pre = checkResult(host.label, 'node', await host.run(script), 'prerequisites');
+  const preSec = parseSections(pre.stdout);
+  const missing = (preSec.get('missing') ?? []).map((l) => l.trim()).filter((l) => l.startsWith('missing ')).map((l) => l.slice(8));
+  if (missing.length) throw new PrerequisiteError(host.label, missing);
+  const boot = sectionPairs(preSec, 'facts').get('boot') ?? 'none';
+
+  const s = new Script()
+    .add(header(spec))
+    .step('state directory')
+    .add(sh`mkdir -p ${spec.statePath}/dhcp`, sh`chmod 755 ${spec.statePath} ${spec.statePath}/dhcp`)
+    .step('monitor')
+    .add(sh`if [ -e ${p.script} ]; then sh ${p.script} stop || true; fi`)
+    .writeFile(p.script, monitorScript(spec.statePath, spec.monitorIntervalSeconds), 0o755);
+  if (boot === 'systemd') {
+    s.writeFile(`/etc/systemd/system/${p.unit}`, systemdUnit(spec.statePath)).add(
+      sh`systemctl daemon-reload`,
+      sh`systemctl enable ${p.unit} >/dev/null 2>&1`,
+      sh`systemctl restart ${p.unit}`,
+    );
+  } else {
+    s.add(sh`sh ${p.script} start`);
+    if (boot === 'cron') s.add(cronInstall(spec.statePath));
+  }
+  checkResult(host.label, 'node', await host.run(s.toString()), 'monitor');
+  const state = await readNode(host, spec);
+  if (!state) throw new Error(`${host.label}: state directory ${spec.statePath} not found right after creating it`);
+  return state;
+}
+
+export const createNode = applyNode;
+export const updateNode = applyNode;
+
+export async function readNode(host: Host, spec: NodeSpec): Promise<NodeState | null> {
+  const script = new Script().add(header(spec)).step('observe node').add(TOOLS, FACTS, OBSERVE).toString();
+  const result = checkResult(host.label, 'node', await host.run(script), 'observe node');
+  const sec = parseSections(result.stdout);
+  if (sectionText(sec, 'state') !== '1') return null;
+  const facts = sectionPairs(sec, 'facts');
+  const mon = sectionPairs(sec, 'monitor');
+  const monitorPid = Number(mon.get('pid') || '') || null;
+  const drift: string[] = [];
+  const missing = (sec.get('missing') ?? []).map((l) => l.trim()).filter((l) => l.startsWith('missing '));
+  drift.push(...missing.map((m) => `prerequisite ${m}`));
+  if (!monitorPid) drift.push('the process monitor is not running');
+  const want = sha256(monitorScript(spec.statePath, spec.monitorIntervalSeconds));
+  if (mon.get('sha') !== want) drift.push(`${monitorPaths(spec.statePath).script} is missing or differs from what the agent wrote`);
+  return {
+    hostname: facts.get('hostname') ?? '',
+    kernel: facts.get('kernel') ?? '',
+    dnsmasqVersion: facts.get('dnsmasq') ?? '',
+    iptables: facts.get('iptables') ?? '',
+    networks: (sec.get('networks') ?? []).map((l) => l.trim()).filter(Boolean),
+    monitorPid,
+    monitorBoot: (facts.get('boot') as NodeState['monitorBoot']) ?? 'none',
+    drift,
+  };
+}
+
+/**
+ * Stops and removes the monitor and the agent's files when no network is left; with networks
+ * left, changes nothing and returns their ids (their dnsmasq would otherwise lose the monitor).
+ */
+export async function deleteNode(host: Host, spec: NodeSpec): Promise<{ networksLeft: readonly string[] }> {
+  preflight(spec);
+  const p = monitorPaths(spec.statePath);
+  const script = new Script()
+    .add(header(spec))
+    .step('networks left')
+    .add(
+      'left=""',
+      'for f in "$STATE"/dhcp/*/network.json; do [ -e "$f" ] && left="$left $(basename "$(dirname "$f")")"; done',
+      'if [ -n "$left" ]; then echo "left=$left"; exit 0; fi',
+    )
+    .step('monitor')
+    .add(
+      sh`if [ -e ${p.script} ]; then sh ${p.script} stop || true; fi`,
+      sh`if command -v systemctl >/dev/null 2>&1 && [ -e /etc/systemd/system/${p.unit} ]; then systemctl disable --now ${p.unit} >/dev/null 2>&1 || true; rm -f /etc/systemd/system/${p.unit}; systemctl daemon-reload; fi`,
+      cronRemove(spec.statePath),
+    )
+    .step('state directory')
+    // Only the agent's own files: a state path set to a shared directory must survive.
+    .add(
+      sh`rm -f ${p.script} ${p.pidFile} ${p.log}`,
+      sh`rm -f ${spec.statePath}/dhcp/.*.lock`,
+      sh`rmdir ${spec.statePath}/dhcp 2>/dev/null || true`,
+      sh`rmdir ${spec.statePath} 2>/dev/null || true`,
+      'echo left=',
+    );
+  const result = checkResult(host.label, 'node', await host.run(script.toString()), 'delete node');
+  const left = /^left=(.*)$/m.exec(result.stdout)?.[1] ?? '';
+  return { networksLeft: left.split(' ').filter(Boolean) };
+}
+
+function systemdUnit(statePath: string): string {
+  const p = monitorPaths(statePath);
+  return [
+    '[Unit]',
+    `Description=cdktf-dhcp-agent process monitor (${statePath})`,
+    'After=network.target',
+    '',
+    '[Service]',
+    `ExecStart=/bin/sh ${p.script} loop`,
+    'Restart=always',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+function cronMarker(statePath: string): string {
+  return `# dhcp-agent-monitor ${monitorPaths(statePath).unit}`;
+}
+
+function cronInstall(statePath: string): string {
+  // State paths are validated to plain path characters, safe unquoted in a crontab line.
+  const line = `@reboot /bin/sh ${monitorPaths(statePath).script} start ${cronMarker(statePath)}`;
+  return sh`{ crontab -l 2>/dev/null | grep -vF ${cronMarker(statePath)} || true; echo ${line}; } | crontab -`;
+}
+
+function cronRemove(statePath: string): string {
+  return sh`if command -v crontab >/dev/null 2>&1; then crontab -l 2>/dev/null | grep -vF ${cronMarker(statePath)} | crontab - || true; fi`;
+}

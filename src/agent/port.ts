@@ -1,0 +1,198 @@
+/**
+ * The port handler (one port of one network on one node): neutron's reload_allocations.
+ * Ports of a network applied at the same time are coalesced into one script, one rewrite of
+ * host/addn_hosts/opts and at most one SIGHUP; the network lock on the node keeps writers in
+ * other processes from losing each other's updates.
+ */
+import type { Host } from '../host/types';
+import { sh } from '../host/quote';
+import { ValidationError } from '../model/errors';
+import { ipVersionOf } from '../model/ip';
+import { namespaceName } from '../model/naming';
+import type { Network, Port } from '../model/types';
+import { contextCache, lockFile, networkDir, portsDir, queueKey, readContext, type NetworkContext } from './context';
+import { checkResult } from './errors';
+import { NETWORK_LIB } from './network-lib.sh';
+import { renderContext } from './network-script';
+import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
+import { networkQueue, type Outcome } from './queue';
+import { EXIT_RETRY, Script, sha256 } from './script';
+import { keyValues, parseSections, sectionText } from './sections';
+import type { NetworkSpec, PortSpec } from './spec';
+import { validatePortSpec } from './validate-spec';
+
+export interface PortState {
+  readonly portId: string;
+  readonly networkId: string;
+  /** What apply did to dnsmasq: reloaded (SIGHUP), unchanged, or not-running. Absent after read. */
+  readonly dnsmasqAction?: 'reloaded' | 'unchanged' | 'not-running';
+  /** Differences between the node and the spec, in plain words; empty when converged. */
+  readonly drift: readonly string[];
+}
+
+type PortOp = { readonly kind: 'upsert'; readonly spec: PortSpec } | { readonly kind: 'delete'; readonly spec: PortSpec };
+
+const MAX_ATTEMPTS = 4;
+
+export function applyPort(host: Host, spec: PortSpec): Promise<PortState> {
+  preflight(spec);
+  return networkQueue.batched<PortOp, PortState>(key(host, spec), { kind: 'upsert', spec }, (ops) => runBatch(host, spec, ops));
+}
+
+export const createPort = applyPort;
+export const updatePort = applyPort;
+
+export async function deletePort(host: Host, spec: PortSpec): Promise<void> {
+  preflight(spec);
+  await networkQueue.batched<PortOp, PortState>(key(host, spec), { kind: 'delete', spec }, (ops) => runBatch(host, spec, ops));
+}
+
+function key(host: Host, spec: PortSpec): string {
+  return queueKey(host, spec.statePath, spec.networkId);
+}
+
+function preflight(spec: PortSpec): void {
+  const issues = validatePortSpec(spec);
+  if (issues.length) throw new ValidationError(issues);
+}
+
+function portHeader(statePath: string, networkId: string): string {
+  return [
+    sh`NET_ID=${networkId}`,
+    sh`NS=${namespaceName(networkId)}`,
+    sh`DIR=${networkDir(statePath, networkId)}`,
+    sh`PORTS_DIR=${portsDir(statePath, networkId)}`,
+  ].join('\n');
+}
+
+async function runBatch(host: Host, first: PortSpec, ops: PortOp[]): Promise<Outcome<PortState>[]> {
+  const { statePath, networkId } = first;
+  const k = key(host, first);
+  let ctx: NetworkContext | undefined = contextCache.get(k);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!ctx) ctx = await readContext(host, statePath, networkId);
+    const planned = planBatch(host, ctx, ops);
+    if (!planned.script) return planned.outcomes;
+    const result = await host.run(planned.script, { timeoutMs: 120_000 });
+    if (result.code === EXIT_RETRY) {
+      contextCache.delete(k);
+      ctx = undefined;
+      continue;
+    }
+    checkResult(host.label, `network ${networkId} ports`, result, 'reload allocations');
+    const kv = keyValues(result.stdout);
+    contextCache.set(k, { serial: Number(kv.get('serial')), spec: ctx.spec, ports: planned.ports });
+    const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
+    return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action } } : o));
+  }
+  throw new Error(`${host.label}: network ${networkId}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
+}
+
+interface PlannedBatch {
+  /** `null` when no operation is left to run (all refused, or deletes of absent ports). */
+  readonly script: string | null;
+  readonly outcomes: Outcome<PortState>[];
+  readonly ports: Map<string, Port>;
+}
+
+function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch {
+  const networkId = ops[0].spec.networkId;
+  const statePath = ops[0].spec.statePath;
+  const ports = new Map(ctx.ports);
+  const outcomes: Outcome<PortState>[] = [];
+  if (!ctx.spec) {
+    // Nothing to remove a port from; anything to add has no network to join.
+    for (const op of ops) {
+      outcomes.push(
+        op.kind === 'delete'
+          ? { ok: { portId: op.spec.port.id, networkId, drift: [] } }
+          : { error: new Error(`${host.label}: network ${networkId} is not set up on this node (no ${networkDir(statePath, networkId)}/network.json); apply its dhcpagent_network first`) },
+      );
+    }
+    return { script: null, outcomes, ports };
+  }
+  const rctx = renderContext(ctx.spec);
+  const now = Math.floor(Date.now() / 1000);
+  const dir = portsDir(statePath, networkId);
+  const commands: string[] = [];
+  for (const op of ops) {
+    const port = op.spec.port;
+    if (op.kind === 'delete') {
+      const old = ports.get(port.id);
+      if (old) {
+        commands.push(removePortFilesCommand(dir, port.id));
+        for (const fip of old.fixedIps) {
+          if (ipVersionOf(fip.ipAddress) === 4) commands.push(sh`release_lease ${fip.ipAddress} ${old.macAddress}`);
+        }
+        ports.delete(port.id);
+      }
+      outcomes.push({ ok: { portId: port.id, networkId, drift: [] } });
+      continue;
+    }
+    const network: Network = { ...ctx.spec.network, ports: [...ctx.spec.network.ports, ...[...ports.values()].filter((p) => p.id !== port.id)] };
+    const issues = validatePortSpec(op.spec, network);
+    if (issues.length) {
+      outcomes.push({ error: new ValidationError(issues) });
+      continue;
+    }
+    commands.push(writePortFilesCommand(dir, port.id, renderPortFiles(port, rctx, now)));
+    ports.set(port.id, port);
+    outcomes.push({ ok: { portId: port.id, networkId, drift: [] } });
+  }
+  if (commands.length === 0) return { script: null, outcomes, ports };
+  const script = new Script()
+    .add(portHeader(statePath, networkId), NETWORK_LIB)
+    .step('lock')
+    .lock(lockFile(statePath, networkId))
+    .step('write port files')
+    .add(sh`check_serial ${ctx.serial}`, sh`mkdir -p ${dir}`, ...commands, 'bump_serial')
+    .step('reload allocations')
+    .add('reload_allocations');
+  return { script: script.toString(), outcomes, ports };
+}
+
+/** Observes a port on the node; `null` when the port (or its network) is not there. Changes nothing. */
+export async function readPort(host: Host, spec: PortSpec): Promise<PortState | null> {
+  preflight(spec);
+  const { statePath, networkId } = spec;
+  const dir = networkDir(statePath, networkId);
+  const base = `${portsDir(statePath, networkId)}/${spec.port.id}`;
+  const script = new Script()
+    .step('observe port')
+    .add(
+      sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
+      sh`echo @@port; cat ${base}.json 2>/dev/null || true; echo`,
+      sh`echo @@sha; for f in host addn opts; do printf '%s ' "$f"; if [ -e ${base}."$f" ]; then sha256sum < ${base}."$f" | cut -d' ' -f1; else echo missing; fi; done`,
+      'echo @@end',
+    );
+  const result = checkResult(host.label, `port ${spec.port.id}`, await host.run(script.toString()), 'observe port');
+  const sec = parseSections(result.stdout);
+  const networkText = sectionText(sec, 'network');
+  const portText = sectionText(sec, 'port');
+  if (!networkText || !portText) return null;
+  const drift: string[] = [];
+  let networkSpec: NetworkSpec;
+  try {
+    networkSpec = JSON.parse(networkText) as NetworkSpec;
+  } catch {
+    return { portId: spec.port.id, networkId, drift: [`${dir}/network.json is not valid JSON; re-apply the network`] };
+  }
+  let kept: Port | null = null;
+  try {
+    kept = JSON.parse(portText) as Port;
+  } catch {
+    drift.push(`ports/${spec.port.id}.json on the node is not valid JSON`);
+  }
+  const rctx = renderContext(networkSpec);
+  const wanted = renderPortFiles(spec.port, rctx, 0);
+  if (kept && wanted.json !== renderPortFiles(kept, rctx, 0).json) {
+    drift.push(`the port kept on the node differs from the spec (MAC, addresses, name or options changed outside this configuration)`);
+  }
+  const shas = new Map((sec.get('sha') ?? []).filter((l) => l.trim()).map((l) => l.trim().split(' ') as [string, string]));
+  for (const [kind, label] of [['host', 'host'], ['addn', 'addn_hosts'], ['opts', 'opts']] as const) {
+    const have = shas.get(kind);
+    if (!have || have === 'missing') drift.push(`the port's ${label} fragment is missing on the node`);
+    else if (have !== sha256(wanted[kind])) drift.push(`the port's ${label} fragment on the node differs from the spec`);
+  }
+  return { portId: spec.port.id, networkId, drift };
+}

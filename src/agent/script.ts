@@ -1,0 +1,101 @@
+/**
+ * Builds the shell scripts the agent sends to a node: one script per handler step, so an
+ * operation costs one round trip. User-derived values enter only through `shq`/`sh`
+ * (src/host/quote.ts); file contents travel base64-encoded in quoted here-documents, where
+ * the shell expands nothing.
+ */
+import { createHash } from 'node:crypto';
+import { shq } from '../host/quote';
+
+/** stderr marker the prelude prints when a step fails; parsed by `failedStep`. */
+export const FAILED_STEP_MARKER = '@@dhcp-agent-failed-step';
+
+/** Exit code a script uses to say "the network changed under me, render again". */
+export const EXIT_RETRY = 75;
+
+const HEREDOC_END = '__DHCP_AGENT_EOF__';
+
+export function sha256(content: string | Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** The lines every script starts with: strict mode, C locale, sane PATH and umask, step tracking. */
+export function prelude(): string {
+  return [
+    'set -eu',
+    'export LC_ALL=C',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH',
+    // dnsmasq drops privileges to nobody: directories 0755, files 0644 or it serves nothing.
+    'umask 022',
+    'STEP=start',
+    `trap 'rc=$?; if [ "$rc" -ne 0 ]; then echo "${FAILED_STEP_MARKER} $STEP $rc" >&2; fi' EXIT`,
+  ].join('\n');
+}
+
+/** Shell text that decodes `content` into `path` atomically (temp file + rename). */
+export function writeFileCommand(path: string, content: string | Uint8Array, mode = 0o644): string {
+  const tmp = `${path}.tmp.$$`;
+  return [
+    `base64 -d > ${shq(tmp)} <<'${HEREDOC_END}'`,
+    base64Lines(content),
+    HEREDOC_END,
+    `chmod ${mode.toString(8)} ${shq(tmp)}`,
+    `mv -f ${shq(tmp)} ${shq(path)}`,
+  ].join('\n');
+}
+
+function base64Lines(content: string | Uint8Array): string {
+  const b64 = Buffer.from(content).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+  return lines.join('\n');
+}
+
+/** Accumulates steps of one script. */
+export class Script {
+  private readonly parts: string[] = [prelude()];
+
+  /** Names the step that the following commands belong to (shown when one of them fails). */
+  step(name: string): this {
+    this.parts.push(`STEP=${shq(name)}`);
+    return this;
+  }
+
+  /** Appends shell text built with `sh`/`shq` or constant text. */
+  add(...text: string[]): this {
+    this.parts.push(...text);
+    return this;
+  }
+
+  writeFile(path: string, content: string | Uint8Array, mode = 0o644): this {
+    this.parts.push(writeFileCommand(path, content, mode));
+    return this;
+  }
+
+  /** Takes an exclusive lock on `lockFile` (flock) for the rest of the script. */
+  lock(lockFile: string, timeoutSeconds = 120): this {
+    this.parts.push(`exec 9>>${shq(lockFile)}`, `flock -w ${timeoutSeconds} 9`);
+    return this;
+  }
+
+  toString(): string {
+    return this.parts.join('\n') + '\n';
+  }
+}
+
+/** Splits a script's stderr into the failed step (if the prelude reported one) and the rest. */
+export function failedStep(stderr: string): { step: string | null; stderr: string } {
+  const lines = stderr.split('\n');
+  let step: string | null = null;
+  const rest: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith(FAILED_STEP_MARKER + ' ')) {
+      const parts = line.slice(FAILED_STEP_MARKER.length + 1).split(' ');
+      parts.pop();
+      step = parts.join(' ');
+    } else {
+      rest.push(line);
+    }
+  }
+  return { step, stderr: rest.join('\n').trim() };
+}

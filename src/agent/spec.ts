@@ -1,0 +1,41 @@
+/**
+ * What the handlers are asked to make true on one node. Specs are plain data (JSON-safe): the
+ * provider keeps them in Terraform state, the portable mode passes them on the command line,
+ * and the node keeps a copy (`network.json`, `ports/<id>.json`) for the process monitor and
+ * for rendering port fragments.
+ */
+import type { AgentOptions, Network, Port } from '../model/types';
+
+/** How the network's tap device reaches the physical network. */
+export type Attachment =
+  /** An existing Linux bridge on the node, by name. */
+  | { readonly bridge: string }
+  /** A bridge the agent creates (`brq<network-id[:11]>`) enslaving an interface, or its VLAN sub-interface `<if>.<vlan-id>`. */
+  | { readonly physicalInterface: string; readonly vlanId?: number };
+
+export interface NetworkSpec {
+  /** Subnets plus the infrastructure ports: DHCP ports of every agent and router interfaces. Client ports are PortSpecs. */
+  readonly network: Network;
+  /** This node's DHCP port; must be one of `network.ports` with device owner `network:dhcp`. */
+  readonly dhcpPortId: string;
+  readonly attachment: Attachment;
+  readonly options: AgentOptions;
+}
+
+export interface PortSpec {
+  readonly networkId: string;
+  /** The node's state path (where the network lives); @default '/var/lib/dhcp-agent' */
+  readonly statePath: string;
+  readonly port: Port;
+}
+
+export interface NodeSpec {
+  /** @default '/var/lib/dhcp-agent' */
+  readonly statePath: string;
+  /** Seconds between process-monitor checks (neutron's check_child_processes_interval) — @default 60 */
+  readonly monitorIntervalSeconds: number;
+}
+
+export function isBridgeAttachment(a: Attachment): a is { readonly bridge: string } {
+  return 'bridge' in a;
+}
