@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the agent, the lab and the tests use. Idempotent; needs root.
+set -euo pipefail
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present (${pkgs[*]})"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system packages missing: ${missing[*]} — run as root or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "system packages: installing ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

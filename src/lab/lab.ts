@@ -1,0 +1,327 @@
+/**
+ * The lab: real test hosts on this machine. Each node is a network namespace with its own
+ * sshd, reached over a veth /30 from a per-lab /24 of 198.18.0.0/15, with an empty bridge for
+ * DHCP networks; VMs are namespaces plugged into that bridge. Everything is named after the
+ * lab, so `labDown` can find and remove all of it, even after an interrupted run.
+ */
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { SshHostConfig } from '../host/ssh-config';
+import { LabError, killPids, mustRun, processAlive, processCommandLine, runCommand } from './exec';
+import { releaseBlocks, reserveBlock } from './blocks';
+import {
+  MAX_NODES,
+  blockPrefix,
+  checkLabName,
+  defaultLabDir,
+  hostVeth,
+  labBridge,
+  labNetnsPattern,
+  nodeLinkAddresses,
+  nodeNetns,
+  nodeVeth,
+} from './naming';
+import { generateKey, readPid, readPublicKey, sshdFiles, startSshd } from './sshd';
+import { labUnavailableReason } from './tools';
+import type { LabFile, LabNode } from './types';
+import { PASSWORD_SUDO_USER, ROOT_USER, SUDO_USER, ensureRootUser, ensureSudoUsers } from './users';
+import { LabVm, checkVmInput, createVm } from './vm';
+
+export interface LabUpOptions {
+  /** Short lab name, `[a-z0-9]{1,8}`; prefixes every namespace and device of the lab. */
+  readonly name: string;
+  /** Number of nodes. @default 1 */
+  readonly nodes?: number;
+  /** State directory. @default /var/lib/dhcp-agent-lab/<name> */
+  readonly dir?: string;
+}
+
+/** How a test logs in to a node, see {@link Lab.sshHostConfig}. */
+export interface LabLoginOptions {
+  /** @default the node's user (root) */
+  readonly user?: string;
+  readonly become?: 'sudo';
+  /** How the host key is checked. @default 'pin' */
+  readonly trust?: 'pin' | 'known-hosts' | 'insecure';
+}
+
+/** A running lab (from {@link labUp} or {@link loadLab}). */
+export class Lab {
+  private nextVm = 0;
+
+  constructor(private readonly file: LabFile) {}
+
+  get name(): string {
+    return this.file.name;
+  }
+  get dir(): string {
+    return this.file.dir;
+  }
+  /** The lab's /24. */
+  get subnet(): string | undefined {
+    return this.file.subnet;
+  }
+  get nodes(): readonly LabNode[] {
+    return this.file.nodes;
+  }
+
+  /** A node by index, name (`n0`) or namespace. */
+  node(ref: number | string = 0): LabNode {
+    const n = this.file.nodes.find((x) => x.index === ref || x.name === ref || x.netns === ref);
+    if (!n) {
+      throw new RangeError(`lab ${this.name}: no node ${JSON.stringify(ref)}; nodes are ${this.file.nodes.map((x) => x.name).join(', ')}`);
+    }
+    return n;
+  }
+
+  /** An `SshHostConfig` for a node, ready for `new SshHost(…)`. */
+  sshHostConfig(ref: number | string = 0, opts: LabLoginOptions = {}): SshHostConfig {
+    const n = this.node(ref);
+    const trust = opts.trust ?? 'pin';
+    return {
+      host: n.address,
+      port: n.port,
+      user: opts.user ?? n.user,
+      privateKeyPath: n.privateKeyPath,
+      ...(trust === 'pin' ? { hostKeySha256: n.hostKeySha256 } : trust === 'known-hosts' ? { knownHostsPath: n.knownHostsPath } : { insecureIgnoreHostKey: true }),
+      ...(opts.become ? { become: opts.become } : {}),
+    };
+  }
+
+  /** Creates a VM plugged into a node's bridge (`<lab>-v<k>`, its `eth0` carrying `mac`). */
+  async addVm(opts: { node?: LabNode | number | string; name: string; mac: string }): Promise<LabVm> {
+    const mac = checkVmInput(opts.name, opts.mac);
+    const node = typeof opts.node === 'object' ? this.node(opts.node.index) : this.node(opts.node ?? 0);
+    const index = await this.allocateVmIndex();
+    return createVm(this.name, this.dir, node, index, opts.name, mac);
+  }
+
+  /** Deletes the lab (same as {@link labDown}). */
+  down(): Promise<void> {
+    return labDown(this.name, this.dir);
+  }
+
+  /** Takes the lowest free VM number; `mkdir` makes this safe between processes. */
+  private async allocateVmIndex(): Promise<number> {
+    await mkdir(`${this.dir}/vms`, { recursive: true, mode: 0o755 });
+    const existing = new Set(await listNetns());
+    for (let k = this.nextVm; k < 10_000; k++) {
+      if (existing.has(`${this.name}-v${k}`)) continue;
+      try {
+        await mkdir(`${this.dir}/vms/v${k}`, { mode: 0o755 });
+        this.nextVm = k + 1;
+        return k;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    throw new LabError(`lab ${this.name}: no free VM number`);
+  }
+}
+
+/**
+ * Creates lab `name` with `nodes` nodes, after removing whatever an earlier run of the same
+ * name left behind. On failure everything created so far is removed again.
+ */
+export async function labUp(opts: LabUpOptions): Promise<Lab> {
+  const { name } = opts;
+  checkLabName(name);
+  const count = opts.nodes ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_NODES) {
+    throw new RangeError(`lab nodes: got ${count}; a whole number 1..${MAX_NODES} is allowed`);
+  }
+  const dir = opts.dir ?? defaultLabDir(name);
+  const why = labUnavailableReason();
+  if (why) throw new LabError(`lab up ${name}: ${why}`);
+
+  await labDown(name, dir);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  // Non-root test users read authorized_keys through this directory.
+  await chmod(dir, 0o755);
+  const createdAt = new Date().toISOString();
+  await writeLabFile({ version: 1, name, dir, state: 'creating', createdAt, nodes: [] });
+  try {
+    const block = await reserveBlock(name);
+    const keyPath = `${dir}/id_ed25519`;
+    await generateKey(keyPath, `dhcp-agent-lab ${name}`);
+    const { keyLine } = await readPublicKey(`${keyPath}.pub`);
+    await writeFile(`${dir}/authorized_keys`, `${keyLine} dhcp-agent-lab ${name}\n`, { mode: 0o644 });
+    await ensureRootUser();
+    const sudo = await ensureSudoUsers();
+    // One at a time: the first `ip netns add` on a machine mounts /run/netns, and two doing
+    // that at once can fail.
+    for (let i = 0; i < count; i++) await mustRun(`node n${i}: create namespace`, 'ip', ['netns', 'add', nodeNetns(name, i)]);
+    const nodes = await Promise.all(
+      Array.from({ length: count }, (_, i) => setUpNode({ lab: name, dir, block, index: i, privateKeyPath: keyPath, sudo })),
+    );
+    const file: LabFile = { version: 1, name, dir, state: 'up', subnet: `${blockPrefix(block)}.0/24`, createdAt, nodes };
+    await writeLabFile(file);
+    return new Lab(file);
+  } catch (err) {
+    await labDown(name, dir).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function setUpNode(p: { lab: string; dir: string; block: number; index: number; privateKeyPath: string; sudo: boolean }): Promise<LabNode> {
+  const i = p.index;
+  const netns = nodeNetns(p.lab, i);
+  const step = (what: string): string => `node n${i}: ${what}`;
+  const addr = nodeLinkAddresses(p.block, i);
+  const nodeDir = `${p.dir}/n${i}`;
+  const statePath = `${nodeDir}/agent-state`;
+  await mkdir(statePath, { recursive: true, mode: 0o755 });
+  const hv = hostVeth(p.lab, i);
+  const nv = nodeVeth(p.lab, i);
+  const bridge = labBridge(p.lab);
+  await mustRun(step('loopback up'), 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+  await mustRun(step('create veth'), 'ip', ['link', 'add', hv, 'type', 'veth', 'peer', 'name', nv, 'netns', netns]);
+  await mustRun(step('host address'), 'ip', ['addr', 'add', `${addr.host}/${addr.prefixLength}`, 'dev', hv]);
+  await mustRun(step('host link up'), 'ip', ['link', 'set', hv, 'up']);
+  await mustRun(step('node address'), 'ip', ['-n', netns, 'addr', 'add', `${addr.node}/${addr.prefixLength}`, 'dev', nv]);
+  await mustRun(step('node link up'), 'ip', ['-n', netns, 'link', 'set', nv, 'up']);
+  await mustRun(step('create bridge'), 'ip', ['-n', netns, 'link', 'add', bridge, 'type', 'bridge', 'forward_delay', '0']);
+  await mustRun(step('bridge up'), 'ip', ['-n', netns, 'link', 'set', bridge, 'up']);
+  const sshd = await startSshd({ netns, nodeDir, address: addr.node, authorizedKeysFile: `${p.dir}/authorized_keys` });
+  return {
+    name: `n${i}`,
+    index: i,
+    netns,
+    address: addr.node,
+    hostAddress: addr.host,
+    port: 22,
+    user: ROOT_USER,
+    privateKeyPath: p.privateKeyPath,
+    hostKeySha256: sshd.hostKeySha256,
+    knownHostsPath: sshdFiles(nodeDir).knownHosts,
+    bridge,
+    statePath,
+    dir: nodeDir,
+    sshdPid: sshd.pid,
+    ...(p.sudo ? { sudoUser: SUDO_USER, passwordSudoUser: PASSWORD_SUDO_USER } : {}),
+  };
+}
+
+/** The lab `name` that an earlier `labUp` (maybe in another process) created. */
+export async function loadLab(name: string, dir: string = defaultLabDir(name)): Promise<Lab> {
+  checkLabName(name);
+  let file: LabFile;
+  try {
+    file = JSON.parse(await readFile(`${dir}/lab.json`, 'utf8')) as LabFile;
+  } catch (err) {
+    throw new LabError(`lab ${name} is not up: cannot read ${dir}/lab.json (${(err as Error).message})`);
+  }
+  if (file.name !== name) throw new LabError(`${dir}/lab.json belongs to lab ${file.name}, not ${name}`);
+  if (file.state !== 'up') throw new LabError(`lab ${name} is still being created, or its creation was interrupted (run labDown)`);
+  return new Lab(file);
+}
+
+/** What is left of a lab on this machine. */
+export interface LabStatus {
+  readonly name: string;
+  readonly dir: string;
+  readonly state: LabFile['state'] | 'absent';
+  readonly subnet?: string;
+  readonly netns: readonly string[];
+  readonly devices: readonly string[];
+  readonly nodes: ReadonlyArray<{ name: string; address: string; sshdRunning: boolean }>;
+}
+
+export async function labStatus(name: string, dir: string = defaultLabDir(name)): Promise<LabStatus> {
+  checkLabName(name);
+  const file = await readFile(`${dir}/lab.json`, 'utf8')
+    .then((t) => JSON.parse(t) as LabFile)
+    .catch(() => undefined);
+  const pattern = labNetnsPattern(name);
+  const nodes = await Promise.all(
+    (file?.nodes ?? []).map(async (n) => ({ name: n.name, address: n.address, sshdRunning: await isSshd(n.sshdPid) })),
+  );
+  return {
+    name,
+    dir,
+    state: file?.state ?? 'absent',
+    subnet: file?.subnet,
+    netns: (await listNetns()).filter((n) => pattern.test(n)),
+    devices: await rootDevicesOf(name),
+    nodes,
+  };
+}
+
+/**
+ * Removes lab `name`: stops its sshds (by pid), kills every process in its namespaces and in
+ * namespaces wired to its nodes (what an agent created there, e.g. `qdhcp-…` with its
+ * dnsmasq), deletes those namespaces and the lab's root-namespace devices, frees its address
+ * block and deletes its state directory. Safe to call when nothing (or only part) is there.
+ */
+export async function labDown(name: string, dir: string = defaultLabDir(name)): Promise<void> {
+  checkLabName(name);
+  const pattern = labNetnsPattern(name);
+
+  const sshdPids: number[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^n[0-9]+$/.test(entry)) continue;
+    const pid = await readPid(sshdFiles(`${dir}/${entry}`).pidFile);
+    if (pid !== undefined && (await isSshd(pid))) sshdPids.push(pid);
+  }
+  await killPids(sshdPids);
+
+  const mine = (await listNetns()).filter((n) => pattern.test(n));
+  const attached = await namespacesWiredTo(mine.filter((n) => n.startsWith(`${name}-n`)), new Set(mine));
+  const doomed = [...mine, ...attached];
+  const pids = await Promise.all(doomed.map(async (ns) => (await runCommand('ip', ['netns', 'pids', ns])).stdout.split('\n').map(Number)));
+  await killPids(pids.flat().filter((p) => p > 1));
+  // Root-side veth ends first: deleting them removes their peers at once, whereas a deleted
+  // namespace takes its devices down asynchronously.
+  for (const dev of await rootDevicesOf(name)) await runCommand('ip', ['link', 'del', dev]);
+  for (const ns of doomed) await runCommand('ip', ['netns', 'del', ns]);
+
+  await releaseBlocks(name);
+  const isLabDir = dir === defaultLabDir(name) || (await readFile(`${dir}/lab.json`).then(() => true, () => false));
+  if (isLabDir) await rm(dir, { recursive: true, force: true });
+}
+
+/** Named namespaces with a veth whose peer is in one of `nodes` (and not in `exclude`). */
+async function namespacesWiredTo(nodes: readonly string[], exclude: ReadonlySet<string>): Promise<string[]> {
+  const found = new Set<string>();
+  for (const ns of nodes) {
+    const links = await runCommand('ip', ['-n', ns, '-j', 'link', 'show']);
+    const ids = new Set<number>();
+    try {
+      for (const l of JSON.parse(links.stdout || '[]') as Array<{ link_netnsid?: number }>) {
+        if (typeof l.link_netnsid === 'number') ids.add(l.link_netnsid);
+      }
+    } catch {
+      continue;
+    }
+    const list = await runCommand('ip', ['-n', ns, 'netns', 'list-id']);
+    for (const m of list.stdout.matchAll(/nsid (\d+) \(iproute2 netns name: ([^)\s]+)\)/g)) {
+      if (ids.has(Number(m[1])) && !exclude.has(m[2])) found.add(m[2]);
+    }
+  }
+  return [...found];
+}
+
+async function listNetns(): Promise<string[]> {
+  const r = await runCommand('ip', ['netns', 'list']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n !== '');
+}
+
+async function rootDevicesOf(name: string): Promise<string[]> {
+  const r = await runCommand('ip', ['-o', 'link', 'show']);
+  return r.stdout
+    .split('\n')
+    .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1])
+    .filter((d): d is string => d !== undefined && d.startsWith(`${name}-`));
+}
+
+async function isSshd(pid: number): Promise<boolean> {
+  return (await processAlive(pid)) && (await processCommandLine(pid)).includes('sshd');
+}
+
+async function writeLabFile(file: LabFile): Promise<void> {
+  const path = `${file.dir}/lab.json`;
+  await writeFile(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n', { mode: 0o644 });
+  await rename(`${path}.tmp`, path);
+}

@@ -1,0 +1,154 @@
+/**
+ * A lab "VM": a network namespace whose `eth0` (with the VM's MAC) is a veth plugged into a
+ * node's bridge, and a real DHCP client (busybox udhcpc) run in it on demand.
+ */
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { shq } from '../host/quote';
+import { LabError, killPids, mustRun, runCommand } from './exec';
+import { vmNetns, vmNodeVeth } from './naming';
+import { dhcpClientCommand } from './tools';
+import type { DhcpLease, LabNode } from './types';
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const VM_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/** A VM of a lab. */
+export class LabVm {
+  constructor(
+    /** Name given by the caller. */
+    readonly name: string,
+    readonly index: number,
+    /** `<lab>-v<index>`. */
+    readonly netns: string,
+    /** MAC of the VM's `eth0`. */
+    readonly mac: string,
+    /** The node whose bridge the VM is plugged into. */
+    readonly node: LabNode,
+    /** The VM's directory in the lab dir (DHCP client script, lease, log). */
+    readonly dir: string,
+  ) {}
+
+  /**
+   * Runs udhcpc once on `eth0`: it asks for subnet, router, dns, domain, hostname, mtu, lease
+   * time and classless static routes, configures the address it gets, and exits.
+   * @throws {LabError} when no lease arrived within `timeoutMs` (default 10000).
+   */
+  async dhcp(opts: { timeoutMs?: number } = {}): Promise<DhcpLease> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const leaseFile = `${this.dir}/lease.env`;
+    const script = `${this.dir}/udhcpc.script`;
+    await rm(leaseFile, { force: true });
+    await writeFile(script, udhcpcScript(leaseFile));
+    await chmod(script, 0o755);
+    // udhcpc sends a DISCOVER per second; the hard limit below only catches a stuck client.
+    const tries = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const client = dhcpClientCommand();
+    const args = [`--net=/run/netns/${this.netns}`, ...client, '-i', 'eth0', '-f', '-q', '-n', '-t', String(tries), '-T', '1', '-s', script];
+    for (const o of ['subnet', 'router', 'dns', 'domain', 'hostname', 'mtu', 'lease', 'staticroutes']) args.push('-O', o);
+    // A clean environment: `raw` then holds only what the client set.
+    const r = await runCommand('nsenter', args, {
+      timeoutMs: timeoutMs + 2000,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    await writeFile(`${this.dir}/udhcpc.log`, r.stdout + r.stderr).catch(() => undefined);
+    let text: string;
+    try {
+      text = await readFile(leaseFile, 'utf8');
+    } catch {
+      const said = (r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ');
+      throw new LabError(`VM ${this.name} (${this.netns}, ${this.mac}): no DHCP lease within ${timeoutMs} ms; udhcpc exited ${r.code}: ${said}`);
+    }
+    return parseLease(text);
+  }
+
+  /** Stops anything running in the VM and deletes its namespace (its veth goes with it). */
+  async remove(): Promise<void> {
+    await removeVmNetns(this.netns);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Checks `addVm` input; returns the MAC in lower case. */
+export function checkVmInput(name: string, mac: string): string {
+  if (typeof name !== 'string' || !VM_NAME_RE.test(name)) {
+    throw new RangeError(`VM name: got ${JSON.stringify(name)}; 1-32 characters of letters, digits, ".", "_", "-" are allowed`);
+  }
+  const m = typeof mac === 'string' ? mac.toLowerCase() : '';
+  if (!MAC_RE.test(m) || (parseInt(m.slice(0, 2), 16) & 1) === 1) {
+    throw new RangeError(`VM mac: got ${JSON.stringify(mac)}; a unicast MAC like 02:00:00:00:00:01 is allowed`);
+  }
+  return m;
+}
+
+/** Creates VM `index` of lab `lab` on `node`. */
+export async function createVm(lab: string, labDir: string, node: LabNode, index: number, name: string, mac: string): Promise<LabVm> {
+  const netns = vmNetns(lab, index);
+  const dir = `${labDir}/vms/v${index}`;
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  try {
+    await mustRun(`VM ${name}: create namespace`, 'ip', ['netns', 'add', netns]);
+    await mustRun(`VM ${name}: loopback up`, 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+    // Both ends are created from here straight into their namespaces.
+    const port = vmNodeVeth(lab, index);
+    await mustRun(`VM ${name}: create veth`, 'ip', [
+      'link', 'add', 'name', port, 'netns', node.netns, 'type', 'veth',
+      'peer', 'name', 'eth0', 'address', mac, 'netns', netns,
+    ]);
+    await mustRun(`VM ${name}: plug into ${node.bridge}`, 'ip', ['-n', node.netns, 'link', 'set', port, 'master', node.bridge, 'up']);
+    await mustRun(`VM ${name}: eth0 up`, 'ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
+  } catch (err) {
+    await removeVmNetns(netns);
+    throw err;
+  }
+  return new LabVm(name, index, netns, mac, node, dir);
+}
+
+async function removeVmNetns(netns: string): Promise<void> {
+  const pids = await runCommand('ip', ['netns', 'pids', netns]);
+  await killPids(pids.stdout.split('\n').map(Number).filter((p) => p > 0));
+  await runCommand('ip', ['netns', 'del', netns]);
+}
+
+/** udhcpc hook: on a lease, record its variables and put the address on the interface. */
+function udhcpcScript(leaseFile: string): string {
+  const f = shq(leaseFile);
+  const tmp = shq(`${leaseFile}.tmp`);
+  return [
+    '#!/bin/sh',
+    '# dhcp-agent lab: records the lease udhcpc got, then configures the interface with it.',
+    'case "$1" in',
+    'bound|renew)',
+    `  env > ${tmp} && mv ${tmp} ${f}`,
+    '  ip addr flush dev "$interface"',
+    '  ip addr add "$ip/${mask:-24}" dev "$interface"',
+    '  ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/** Turns the recorded `env` output into a lease. */
+export function parseLease(text: string): DhcpLease {
+  const raw: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) raw[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  if (!raw.ip) throw new LabError(`DHCP lease record has no ip: ${JSON.stringify(raw)}`);
+  const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const words = (v: string | undefined): string[] | undefined => (v ? v.trim().split(/\s+/) : undefined);
+  return {
+    ip: raw.ip,
+    prefixLength: num(raw.mask),
+    router: words(raw.router)?.[0],
+    dns: words(raw.dns),
+    domain: raw.domain || undefined,
+    hostname: raw.hostname || undefined,
+    mtu: num(raw.mtu),
+    leaseSeconds: num(raw.lease),
+    staticRoutes: raw.staticroutes || undefined,
+    serverId: raw.serverid || undefined,
+    raw,
+  };
+}

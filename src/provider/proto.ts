@@ -1,0 +1,82 @@
+/**
+ * Loads the tfplugin6 protocol definition and turns it into grpc-js service definitions.
+ *
+ * The `.proto` text is parsed at start-up with protobufjs (about 5 ms). In the esbuild bundle the
+ * text is embedded (`__TFPLUGIN6_PROTO__`, see scripts/bundle-provider.mjs), so the bundle is one
+ * self-contained file; from TypeScript sources it is read next to this module.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import * as protobuf from 'protobufjs';
+
+declare const __TFPLUGIN6_PROTO__: string | undefined;
+
+function protoText(): string {
+  if (typeof __TFPLUGIN6_PROTO__ === 'string') return __TFPLUGIN6_PROTO__;
+  const candidates = [
+    join(__dirname, 'proto', 'tfplugin6.proto'),
+    // tsc output (dist/src/provider) does not copy the .proto: fall back to the sources.
+    join(__dirname, '..', '..', '..', 'src', 'provider', 'proto', 'tfplugin6.proto'),
+  ];
+  for (const file of candidates) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error(`tfplugin6.proto not found (looked in ${candidates.join(', ')}); run the provider from its esbuild bundle`);
+}
+
+/** A decoded protobuf message: field names as in the .proto (snake_case). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Message = Record<string, any>;
+
+export interface Protocol {
+  readonly root: protobuf.Root;
+  /** `tfplugin6.Provider`, methods keyed by their proto name (e.g. `GetProviderSchema`). */
+  readonly provider: ServiceDefinition;
+  /** go-plugin's `plugin.GRPCController` (Shutdown). */
+  readonly controller: ServiceDefinition;
+}
+
+let cached: Protocol | undefined;
+
+export function loadProtocol(): Protocol {
+  if (cached) return cached;
+  // Without this, protobufjs would pick up the optional `long` package if one happens to be
+  // resolvable from the bundle's location, and int64 fields would decode differently per machine.
+  protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
+  protobuf.configure();
+  const root = protobuf.parse(protoText(), { keepCase: true }).root;
+  const service = root.lookupService('tfplugin6.Provider');
+  const provider: Record<string, ServiceDefinition[string]> = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const requestType = method.resolvedRequestType!;
+    const responseType = method.resolvedResponseType!;
+    provider[method.name] = {
+      path: `/tfplugin6.Provider/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: Message) => Buffer.from(requestType.encode(value).finish()),
+      requestDeserialize: (bytes: Buffer) => requestType.decode(bytes) as Message,
+      responseSerialize: (value: Message) => Buffer.from(responseType.encode(value).finish()),
+      responseDeserialize: (bytes: Buffer) => responseType.decode(bytes) as Message,
+      originalName: method.name,
+    };
+  }
+  // plugin.Empty has no fields: its encoding is zero bytes.
+  const empty = {
+    requestSerialize: () => Buffer.alloc(0),
+    requestDeserialize: () => ({}),
+    responseSerialize: () => Buffer.alloc(0),
+    responseDeserialize: () => ({}),
+  };
+  const controller: ServiceDefinition = {
+    Shutdown: { path: '/plugin.GRPCController/Shutdown', requestStream: false, responseStream: false, originalName: 'Shutdown', ...empty },
+  };
+  cached = { root, provider: provider as ServiceDefinition, controller };
+  return cached;
+}
