@@ -36,7 +36,7 @@ const MAX_ATTEMPTS = 4;
 
 export function applyPort(host: Host, spec: PortSpec): Promise<PortState> {
   preflight(spec);
-  return networkQueue.batched<PortOp, PortState>(key(host, spec), { kind: 'upsert', spec }, (ops) => runBatch(host, spec, ops));
+  return networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'upsert', spec }, (ops) => runBatch(host, spec, ops));
 }
 
 export const createPort = applyPort;
@@ -44,7 +44,7 @@ export const updatePort = applyPort;
 
 export async function deletePort(host: Host, spec: PortSpec): Promise<void> {
   preflight(spec);
-  await networkQueue.batched<PortOp, PortState>(key(host, spec), { kind: 'delete', spec }, (ops) => runBatch(host, spec, ops));
+  await networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'delete', spec }, (ops) => runBatch(host, spec, ops));
 }
 
 function key(host: Host, spec: PortSpec): string {

@@ -11,6 +11,7 @@ type Item =
   | { kind: 'exclusive'; run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
   | {
       kind: 'batch';
+      group: string;
       op: unknown;
       runner: (ops: unknown[]) => Promise<Outcome<unknown>[]>;
       resolve: (v: unknown) => void;
@@ -29,11 +30,15 @@ export class KeyedQueue {
     });
   }
 
-  /** Queues `op`; `runner` receives every op of the batch and returns one outcome per op, in order. */
-  batched<Op, R>(key: string, op: Op, runner: (ops: Op[]) => Promise<Outcome<R>[]>): Promise<R> {
+  /**
+   * Queues `op`; consecutive ops of the same `group` run as one batch, through the runner of
+   * the first of them, which receives every op and returns one outcome per op, in order.
+   */
+  batched<Op, R>(key: string, group: string, op: Op, runner: (ops: Op[]) => Promise<Outcome<R>[]>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.push(key, {
         kind: 'batch',
+        group,
         op,
         runner: runner as (ops: unknown[]) => Promise<Outcome<unknown>[]>,
         resolve: resolve as (v: unknown) => void,
@@ -67,7 +72,7 @@ export class KeyedQueue {
       }
       if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
       const batch: Extract<Item, { kind: 'batch' }>[] = [];
-      while (q.length > 0 && q[0].kind === 'batch' && q[0].runner === head.runner) batch.push(q.shift() as (typeof batch)[number]);
+      while (q.length > 0 && q[0].kind === 'batch' && q[0].group === head.group) batch.push(q.shift() as (typeof batch)[number]);
       try {
         const outcomes = await head.runner(batch.map((b) => b.op));
         batch.forEach((b, i) => {

@@ -2,12 +2,14 @@
 /** The `dhcp-agent` command. */
 import { parseArgs } from 'node:util';
 import { CliError, EXIT_INVALID } from './io';
+import { LAB_HELP, labCommand } from './lab';
 import { RENDER_HELP, renderCommand } from './render';
 
 const HELP = `Usage: dhcp-agent <command> [options]
 
 Commands:
   render <network.json> [--options <options.json>]   neutron-compatible dnsmasq files and argv, as JSON
+  lab up|down|status|vm                              real test hosts in network namespaces (root)
   help [command]                                     this text, or a command's
 
 Run 'dhcp-agent <command> --help' for a command's options.
@@ -16,6 +18,7 @@ Run 'dhcp-agent <command> --help' for a command's options.
 type Command = (argv: string[]) => Promise<number> | number;
 
 const commands: Record<string, { help: string; run: Command }> = {
+  lab: { help: LAB_HELP, run: labCommand },
   render: {
     help: RENDER_HELP,
     run: (argv) => {

@@ -12,7 +12,7 @@ export interface LabNode {
   /** The root-namespace end of the node's link. */
   readonly hostAddress: string;
   readonly port: number;
-  /** Login user with the lab key (`root`). */
+  /** Login user with the lab key: `dalabroot` (uid 0, /bin/sh login shell; see users.ts). */
   readonly user: string;
   /** Client private key accepted by the node (shared by the lab's nodes). */
   readonly privateKeyPath: string;
