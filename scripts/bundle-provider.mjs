@@ -39,6 +39,8 @@ export async function bundleProvider(options = {}) {
       __TFPLUGIN6_PROTO__: JSON.stringify(proto),
       __PACKAGE_VERSION__: JSON.stringify(version),
     },
+    // ssh2's optional native addons: it falls back to pure JavaScript when they cannot load.
+    external: ['cpu-features', '*.node'],
     logLevel: 'warning',
     // protobufjs probes for optional modules through eval("require"); nothing to bundle there.
     logOverride: { 'direct-eval': 'silent' },

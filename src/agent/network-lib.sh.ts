@@ -150,6 +150,7 @@ ensure() {
 
   step files
   [ "$(cat "$DIR/interface" 2>/dev/null)" = "$NSDEV" ] || printf '%s' "$NSDEV" > "$DIR/interface"
+  note_tagged_hosts
   assemble_file host host
   assemble_file addn addn_hosts
   assemble_file opts opts
@@ -159,14 +160,50 @@ ensure() {
   step dnsmasq
   if [ -n "$pid" ] && ! cmdline_ok "$pid"; then stop_pid "$pid"; pid=; fi
   if [ -n "$pid" ]; then
-    if [ "$CHANGED" = 1 ]; then kill -HUP "$pid"; echo "dnsmasq=reloaded $pid"; else echo "dnsmasq=unchanged $pid"; fi
+    if [ "$CHANGED" = 1 ]; then reload_dnsmasq "$pid"; else echo "dnsmasq=unchanged $pid"; fi
   else
-    rm -f "$DIR/pid"
-    spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
-    i=0
-    while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -n "$pid" ] || fail "dnsmasq did not start: $(tail -n 5 "$DIR/dnsmasq.log" 2>/dev/null)"
+    start_dnsmasq
     echo "dnsmasq=started $pid"
+  fi
+}
+
+# Starts dnsmasq and sets $pid (spawn_dnsmasq: from the network header, or setup.sh spawn).
+start_dnsmasq() {
+  rm -f "$DIR/pid"
+  spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
+  record_loaded
+  i=0
+  while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ -n "$pid" ] || fail "dnsmasq did not start: $(tail -n 5 "$DIR/dnsmasq.log" 2>/dev/null)"
+}
+
+# Whether the host file dnsmasq last loaded tags hosts (set:): recorded when the agent starts or
+# reloads dnsmasq, since the file on disk may have been edited since.
+note_tagged_hosts() {
+  if [ -e "$DIR/.loaded-tagged" ]; then TAGGED=$(cat "$DIR/.loaded-tagged")
+  elif grep -q ',set:' "$DIR/host" 2>/dev/null; then TAGGED=1
+  else TAGGED=0; fi
+}
+record_loaded() {
+  if grep -q ',set:' "$DIR/host" 2>/dev/null; then echo 1 > "$DIR/.loaded-tagged"; else echo 0 > "$DIR/.loaded-tagged"; fi
+}
+# SIGHUP crashes dnsmasq < 2.91 (SIGSEGV freeing its old dhcp-host tags) once a host tagged
+# with set: in the dhcp-hostsfile has had a DHCP exchange; fixed upstream in 2.91 (commit
+# f006be7). Debian 12 ships 2.90. There a reload is a restart; the leases file keeps the leases.
+hup_is_safe() {
+  [ "$TAGGED" = 0 ] && return 0
+  v=$(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  [ -n "$v" ] && [ "$(printf '%s\n%s\n' 2.91 "$v" | sort -V | head -n 1)" = 2.91 ]
+}
+reload_dnsmasq() {
+  if hup_is_safe; then
+    kill -HUP "$1"
+    record_loaded
+    echo "dnsmasq=reloaded $1"
+  else
+    stop_pid "$1"
+    start_dnsmasq
+    echo "dnsmasq=restarted $pid"
   fi
 }
 
@@ -260,11 +297,12 @@ observe() {
 # SIGHUP dnsmasq only when one of them changed.
 reload_allocations() {
   CHANGED=0
+  note_tagged_hosts
   assemble_file host host
   assemble_file addn addn_hosts
   assemble_file opts opts
   if [ "$CHANGED" = 0 ]; then echo "dnsmasq=unchanged"
-  elif pid=$(dnsmasq_pid); then kill -HUP "$pid"; echo "dnsmasq=reloaded $pid"
+  elif pid=$(dnsmasq_pid); then reload_dnsmasq "$pid"
   else echo "dnsmasq=not-running"; fi
 }
 

@@ -173,7 +173,7 @@ export function networkHeader(d: DerivedNetwork): string {
   ].join('\n');
 }
 
-/** The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown]`. */
+/** The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn]`. */
 export function setupScript(d: DerivedNetwork): string {
   return [
     '#!/bin/sh',
@@ -183,7 +183,7 @@ export function setupScript(d: DerivedNetwork): string {
     prelude(),
     networkHeader(d),
     NETWORK_LIB,
-    'case "$#" in 0) ensure ;; *) case "$1" in ensure) ensure ;; check) check ;; teardown) teardown ;; *) fail "usage: setup.sh [ensure|check|teardown]" ;; esac ;; esac',
+    'case "$#" in 0) ensure ;; *) case "$1" in ensure) ensure ;; check) check ;; teardown) teardown ;; spawn) spawn_dnsmasq ;; *) fail "usage: setup.sh [ensure|check|teardown|spawn]" ;; esac ;; esac',
     '',
   ].join('\n');
 }

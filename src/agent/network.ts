@@ -31,7 +31,7 @@ export interface NetworkState {
   /** Observed only; never a reason for a change on its own. */
   readonly dnsmasqPid: number | null;
   /** What apply did to dnsmasq: started, reloaded (SIGHUP) or unchanged. Absent after read. */
-  readonly dnsmasqAction?: 'started' | 'reloaded' | 'unchanged';
+  readonly dnsmasqAction?: 'started' | 'reloaded' | 'restarted' | 'unchanged';
   /** Differences between the node and the spec, in plain words; empty when converged. */
   readonly drift: readonly string[];
 }

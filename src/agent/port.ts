@@ -20,14 +20,17 @@ import { EXIT_RETRY, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
 import type { NetworkSpec, PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
+import { effectivePort } from './effective-port';
 
 export interface PortState {
   readonly portId: string;
   readonly networkId: string;
-  /** What apply did to dnsmasq: reloaded (SIGHUP), unchanged, or not-running. Absent after read. */
-  readonly dnsmasqAction?: 'reloaded' | 'unchanged' | 'not-running';
+  /** What apply did to dnsmasq: reloaded (SIGHUP), restarted (where SIGHUP is unsafe), unchanged, or not-running. Absent after read. */
+  readonly dnsmasqAction?: 'reloaded' | 'restarted' | 'unchanged' | 'not-running';
   /** Differences between the node and the spec, in plain words; empty when converged. */
   readonly drift: readonly string[];
+  /** The port as kept on the node (subnet ids resolved, DNS names assigned). Set by apply. */
+  readonly port?: Port;
 }
 
 type PortOp = { readonly kind: 'upsert'; readonly spec: PortSpec } | { readonly kind: 'delete'; readonly spec: PortSpec };
@@ -62,6 +65,8 @@ function portHeader(statePath: string, networkId: string): string {
     sh`NS=${namespaceName(networkId)}`,
     sh`DIR=${networkDir(statePath, networkId)}`,
     sh`PORTS_DIR=${portsDir(statePath, networkId)}`,
+    // The network's own setup.sh knows dnsmasq's command line.
+    'spawn_dnsmasq() { sh "$DIR/setup.sh" spawn; }',
   ].join('\n');
 }
 
@@ -116,7 +121,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
   const dir = portsDir(statePath, networkId);
   const commands: string[] = [];
   for (const op of ops) {
-    const port = op.spec.port;
+    const port = op.kind === 'upsert' ? effectivePort(op.spec, ctx.spec) : op.spec.port;
     if (op.kind === 'delete') {
       const old = ports.get(port.id);
       if (old) {
@@ -130,14 +135,14 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       continue;
     }
     const network: Network = { ...ctx.spec.network, ports: [...ctx.spec.network.ports, ...[...ports.values()].filter((p) => p.id !== port.id)] };
-    const issues = validatePortSpec(op.spec, network);
+    const issues = validatePortSpec({ ...op.spec, port }, network);
     if (issues.length) {
       outcomes.push({ error: new ValidationError(issues) });
       continue;
     }
     commands.push(writePortFilesCommand(dir, port.id, renderPortFiles(port, rctx, now)));
     ports.set(port.id, port);
-    outcomes.push({ ok: { portId: port.id, networkId, drift: [] } });
+    outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
   }
   if (commands.length === 0) return { script: null, outcomes, ports };
   const script = new Script()
@@ -184,7 +189,7 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
     drift.push(`ports/${spec.port.id}.json on the node is not valid JSON`);
   }
   const rctx = renderContext(networkSpec);
-  const wanted = renderPortFiles(spec.port, rctx, 0);
+  const wanted = renderPortFiles(effectivePort(spec, networkSpec), rctx, 0);
   if (kept && wanted.json !== renderPortFiles(kept, rctx, 0).json) {
     drift.push(`the port kept on the node differs from the spec (MAC, addresses, name or options changed outside this configuration)`);
   }

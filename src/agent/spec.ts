@@ -26,7 +26,16 @@ export interface PortSpec {
   readonly networkId: string;
   /** The node's state path (where the network lives); @default '/var/lib/dhcp-agent' */
   readonly statePath: string;
+  /**
+   * The port. A fixed IP whose `subnetId` is '' is placed in the network's subnet that holds
+   * the address, when the handler knows the network.
+   */
   readonly port: Port;
+  /**
+   * The port's DNS name (neutron's `dns_name`): when set and the port has no dnsAssignment,
+   * every fixed IP gets `hostname` and `<hostname>.<dns domain>.` as neutron assigns them.
+   */
+  readonly hostname?: string;
 }
 
 export interface NodeSpec {

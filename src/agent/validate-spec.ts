@@ -4,7 +4,7 @@
  * a node.
  */
 import { ValidationError, type ValidationIssue } from '../model/errors';
-import { checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
+import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
 import { DEVICE_OWNER_DHCP, type Network } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
@@ -58,10 +58,18 @@ export function validatePortSpec(spec: PortSpec, network?: Network): ValidationI
     checkId(spec.networkId, 'networkId'),
     checkId(spec.port?.id, 'port.id'),
     checkMac(spec.port?.macAddress, 'port.macAddress'),
+    spec.hostname === undefined ? null : checkHostname(spec.hostname, 'hostname'),
   ]) {
     if (i) issues.push(i);
   }
-  if (network && issues.length === 0) issues.push(...validatePort(spec.port, network, 'port'));
+  if (network && issues.length === 0) {
+    // An address no subnet holds (subnet left to the handler to find): say so in those words.
+    const cidrs = network.subnets.map((s) => s.cidr).join(', ');
+    spec.port.fixedIps.forEach((f, i) => {
+      if (!f.subnetId) issues.push({ path: `port.fixedIps[${i}].ipAddress`, value: f.ipAddress, allowed: `an address inside one of the network's subnets (${cidrs})` });
+    });
+    if (issues.length === 0) issues.push(...validatePort(spec.port, network, 'port'));
+  }
   return issues;
 }
 

@@ -3,12 +3,14 @@
 import { parseArgs } from 'node:util';
 import { CliError, EXIT_INVALID } from './io';
 import { LAB_HELP, labCommand } from './lab';
+import { PROVIDER_HELP, providerCommand } from './provider';
 import { RENDER_HELP, renderCommand } from './render';
 
 const HELP = `Usage: dhcp-agent <command> [options]
 
 Commands:
   render <network.json> [--options <options.json>]   neutron-compatible dnsmasq files and argv, as JSON
+  provider install [--dir D]                         install the dhcpagent Terraform provider (filesystem mirror)
   lab up|down|status|vm                              real test hosts in network namespaces (root)
   help [command]                                     this text, or a command's
 
@@ -19,6 +21,7 @@ type Command = (argv: string[]) => Promise<number> | number;
 
 const commands: Record<string, { help: string; run: Command }> = {
   lab: { help: LAB_HELP, run: labCommand },
+  provider: { help: PROVIDER_HELP, run: providerCommand },
   render: {
     help: RENDER_HELP,
     run: (argv) => {

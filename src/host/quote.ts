@@ -32,15 +32,18 @@ export function raw(text: string): RawShell {
 type ShellArg = string | number | RawShell | readonly (string | number)[];
 
 /**
- * Template tag: literal parts are shell text written by us, every interpolated value is
- * quoted with `shq` (arrays become several words). `RawShell` values pass through as-is.
+ * Template tag: literal parts are shell text written by us, taken raw (no JavaScript escape
+ * processing); every interpolated value is quoted with `shq` (arrays become several words).
+ * `RawShell` values pass through as-is.
  *
  *     sh`ip netns add ${ns}`   // → ip netns add 'qdhcp-…'
  */
 export function sh(strings: TemplateStringsArray, ...values: ShellArg[]): string {
-  let out = strings[0];
+  // Raw literal parts: shell text reaches the shell as written (`tr '\0' '\n'` stays
+  // backslash-zero, not a NUL byte from JavaScript's escape processing).
+  let out = strings.raw[0];
   values.forEach((v, i) => {
-    out += render(v) + strings[i + 1];
+    out += render(v) + strings.raw[i + 1];
   });
   return out;
 }

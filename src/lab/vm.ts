@@ -30,7 +30,8 @@ export class LabVm {
 
   /**
    * Runs udhcpc once on `eth0`: it asks for subnet, router, dns, domain, hostname, mtu, lease
-   * time and classless static routes, configures the address it gets, and exits.
+   * time, classless static routes, TFTP server and boot file, configures the address it gets,
+   * and exits.
    * @throws {LabError} when no lease arrived within `timeoutMs` (default 10000).
    */
   async dhcp(opts: { timeoutMs?: number } = {}): Promise<DhcpLease> {
@@ -44,7 +45,7 @@ export class LabVm {
     const tries = Math.max(1, Math.ceil(timeoutMs / 1000));
     const client = dhcpClientCommand();
     const args = [`--net=/run/netns/${this.netns}`, ...client, '-i', 'eth0', '-f', '-q', '-n', '-t', String(tries), '-T', '1', '-s', script];
-    for (const o of ['subnet', 'router', 'dns', 'domain', 'hostname', 'mtu', 'lease', 'staticroutes']) args.push('-O', o);
+    for (const o of ['subnet', 'router', 'dns', 'domain', 'hostname', 'mtu', 'lease', 'staticroutes', 'tftp', 'bootfile']) args.push('-O', o);
     // A clean environment: `raw` then holds only what the client set.
     const r = await runCommand('nsenter', args, {
       timeoutMs: timeoutMs + 2000,

@@ -3,6 +3,7 @@
  * keep module-level work here small, Terraform starts the provider several times per command.
  */
 import type { ProviderDefinition } from './resource';
+import { networkResource, nodeResource, portResource } from './resources';
 import { PROVIDER_TYPE_NAME, providerVersion } from './version';
 
 export const definition: ProviderDefinition = {
@@ -12,5 +13,5 @@ export const definition: ProviderDefinition = {
     description: 'Runs neutron-style DHCP service (network namespaces + dnsmasq) on Linux hosts over SSH.',
     attributes: {},
   },
-  resources: [],
+  resources: [nodeResource, networkResource, portResource],
 };

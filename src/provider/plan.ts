@@ -76,12 +76,31 @@ export function changedAttributes(schema: Schema, before: ObjectValue | null, af
   return changed;
 }
 
-/** Paths of `requiresReplace` attributes that differ between prior state and plan. */
+/**
+ * Paths of `requiresReplace` attributes that differ between prior state and plan, including
+ * those inside a nested single object (e.g. `node.host`).
+ */
 export function replacementPaths(schema: Schema, prior: ObjectValue | null, planned: ObjectValue | null): AttributePath[] {
   if (prior === null || planned === null) return [];
-  return Object.entries(schema.attributes)
-    .filter(([name, attribute]) => attribute.requiresReplace && !valuesEqual(prior[name] ?? null, planned[name] ?? null, attributeType(attribute)))
-    .map(([name]) => [name]);
+  return replacementPathsIn(schema.attributes, prior, planned, []);
+}
+
+function replacementPathsIn(attributes: Schema['attributes'], prior: ObjectValue, planned: ObjectValue, at: AttributePath): AttributePath[] {
+  const out: AttributePath[] = [];
+  for (const [name, attribute] of Object.entries(attributes)) {
+    const before = prior[name] ?? null;
+    const after = planned[name] ?? null;
+    if (attribute.requiresReplace && !valuesEqual(before, after, attributeType(attribute))) {
+      out.push([...at, name]);
+    } else if (attribute.nested?.nesting === 'single' && isPlainObject(before) && isPlainObject(after)) {
+      out.push(...replacementPathsIn(attribute.nested.attributes, before, after, [...at, name]));
+    }
+  }
+  return out;
+}
+
+function isPlainObject(v: Value): v is ObjectValue {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && v.constructor === Object;
 }
 
 /** Every path at which `value` holds an unknown (for error messages). */

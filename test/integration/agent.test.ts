@@ -234,6 +234,25 @@ describe('agent handlers on a lab node', { skip }, () => {
     assert.equal(readFileSync(`${dir()}/host`, 'utf8').trim().split('\n').length, 2);
   });
 
+  it('keeps dnsmasq alive when ports with DHCP options change after their clients got leases', async () => {
+    // dnsmasq < 2.91 crashes on SIGHUP once a host tagged with set: (ports with extra options)
+    // has had a DHCP exchange; the agent restarts it there instead.
+    const pxe = portSpec(net(), { id: 'c3000000-0000-4000-8000-000000000001', macAddress: 'fa:16:3e:30:00:01', ip: '172.16.0.40' });
+    const withOpts = { ...pxe, port: { ...pxe.port, extraDhcpOpts: [{ optName: 'tftp-server', optValue: '172.16.0.5', ipVersion: 4 as const }] } };
+    await agent.applyPort(host, withOpts);
+    const vm = await lab.addVm({ node: 0, name: 'v3', mac: 'fa:16:3e:30:00:01' });
+    assert.equal((await vm.dhcp({ timeoutMs: 5000 })).ip, '172.16.0.40');
+    const other = portSpec(net(), { id: 'c3000000-0000-4000-8000-000000000002', macAddress: 'fa:16:3e:30:00:02', ip: '172.16.0.41' });
+    const st = await agent.applyPort(host, other);
+    assert.ok(st.dnsmasqAction === 'restarted' || st.dnsmasqAction === 'reloaded', String(st.dnsmasqAction));
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, [], 'dnsmasq survived');
+    assert.equal((await vm.dhcp({ timeoutMs: 5000 })).ip, '172.16.0.40');
+    assert.match(readFileSync(`${dir()}/leases`, 'utf8'), /fa:16:3e:30:00:01/);
+    await agent.deletePort(host, withOpts);
+    await agent.deletePort(host, other);
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+  });
+
   it('releases the lease of a deleted port', async () => {
     const vm1 = await lab.addVm({ node: 0, name: 'v1', mac: MAC1 });
     await vm1.dhcp({ timeoutMs: 5000 });

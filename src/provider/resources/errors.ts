@@ -1,0 +1,61 @@
+/**
+ * Handler and transport errors as Terraform diagnostics: a summary, a detail naming the node,
+ * the step and the command's stderr, and for refused input the attribute path.
+ */
+import { AgentStepError } from '../../agent/errors';
+import { PrerequisiteError } from '../../agent/node';
+import { HostError } from '../../host/types';
+import { ValidationError, formatIssue } from '../../model/errors';
+import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
+
+/**
+ * Maps a camelCase spec path (`network.subnets[0].gatewayIp`) to an attribute path. `renames`
+ * maps spec path prefixes to attribute path prefixes, longest first; the rest is snake_cased.
+ */
+export type PathRenames = readonly (readonly [string, readonly PathStep[]])[];
+
+export function attributePathFor(specPath: string, renames: PathRenames): AttributePath {
+  for (const [prefix, to] of [...renames].sort((a, b) => b[0].length - a[0].length)) {
+    if (specPath === prefix || specPath.startsWith(prefix + '.') || specPath.startsWith(prefix + '[')) {
+      return [...to, ...steps(specPath.slice(prefix.length))];
+    }
+  }
+  return steps(specPath);
+}
+
+function steps(rest: string): PathStep[] {
+  const out: PathStep[] = [];
+  for (const m of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]/g)) {
+    if (m[1] !== undefined) out.push(m[1].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+    else out.push(Number(m[2]));
+  }
+  return out;
+}
+
+/** Diagnostics for an error thrown by a handler; `what` names the operation (`Create of dhcpagent_network`). */
+export function diagnosticsFor(what: string, err: unknown, renames: PathRenames = []): Diagnostic[] {
+  if (err instanceof ValidationError) {
+    return err.issues.map((i) => errorDiagnostic(`Invalid ${attributeLabel(attributePathFor(i.path, renames))}`, formatIssue(i), attributePathFor(i.path, renames)));
+  }
+  if (err instanceof AgentStepError) {
+    return [
+      errorDiagnostic(
+        `${what}: step "${err.step}" failed on ${err.node}`,
+        `Node: ${err.node}\nObject: ${err.object}\nStep: ${err.step} (exit ${err.exitCode})\n${err.stderr ? `stderr:\n${err.stderr}` : 'stderr was empty'}`,
+      ),
+    ];
+  }
+  if (err instanceof PrerequisiteError) {
+    return [errorDiagnostic(`${what}: node ${err.node} lacks what the agent needs`, `Nothing was changed on the node. Missing:\n- ${err.missing.join('\n- ')}`)];
+  }
+  if (err instanceof HostError) {
+    const summary =
+      err.kind === 'host-key' ? `${what}: host key of ${err.host} refused` : err.kind === 'auth' ? `${what}: cannot log in to ${err.host}` : `${what}: cannot reach ${err.host}`;
+    return [errorDiagnostic(summary, err.message, err.kind === 'host-key' || err.kind === 'auth' || err.kind === 'connect' ? ['node'] : undefined)];
+  }
+  return [errorDiagnostic(`${what} failed`, err instanceof Error ? err.message : String(err))];
+}
+
+function attributeLabel(p: AttributePath): string {
+  return p.map((s) => (typeof s === 'number' ? `[${s}]` : typeof s === 'string' ? s : `["${s.key}"]`)).join('.').replace(/\.\[/g, '[') || 'input';
+}

@@ -1,0 +1,385 @@
+/**
+ * `dhcpagent_network`: one network served by one node — namespace `qdhcp-<network-id>`, veth
+ * pair, bridge attachment, addresses, CHECKSUM rule, dnsmasq files and process.
+ */
+import type { NetworkSpec } from '../../agent/spec';
+import { deriveNetwork } from '../../agent/network-script';
+import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
+import { discoverNetwork } from '../../agent/discover';
+import { validateNetworkSpec } from '../../agent/validate-spec';
+import { ValidationError } from '../../model/errors';
+import { withDefaults } from '../../model/agent-options';
+import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
+import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
+import { DEVICE_OWNER_DHCP, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
+import { UNKNOWN, isUnknown, t, type ObjectValue, type Value } from '../cty';
+import { errorDiagnostic } from '../diagnostics';
+import { changedAttributes, replacementPaths } from '../plan';
+import type { ResourceType } from '../resource';
+import type { Schema } from '../schema';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
+import { diagnosticsFor, type PathRenames } from './errors';
+import { parseImportId } from './import-id';
+import { bool, known, list, num, obj, str, strings } from './values';
+
+const OBSERVED = ['dnsmasq_pid', 'port_count'];
+const DERIVED = ['id', 'namespace', 'interface_name', 'tap_name', 'bridge_name', 'addresses'];
+
+export const networkSchema: Schema = {
+  version: 0,
+  description:
+    'A network served by one node, the way neutron\'s DHCP agent serves it: namespace `qdhcp-<network_id>`, a veth pair (`tap…` on the bridge, `ns-…` inside), the DHCP port\'s addresses, the iptables CHECKSUM rule, the dnsmasq files (host, addn_hosts, opts, leases) and one dnsmasq. Client ports are `dhcpagent_port` resources. `terraform plan` reads the node and shows any drift (dead dnsmasq, missing namespace, edited files) as an in-place update that `apply` repairs.',
+  attributes: {
+    id: { type: t.string, computed: true, description: '`<host>:<port>/<network_id>`.' },
+    node: nodeAttribute,
+    network_id: { type: t.string, required: true, requiresReplace: true, description: 'The network\'s id (a UUID, or `[a-z0-9-]{1,36}`); names the namespace `qdhcp-<network_id>`.' },
+    name: { type: t.string, optional: true, description: 'A name, for people.' },
+    mtu: { type: t.number, optional: true, description: 'MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.' },
+    dns_domain: { type: t.string, optional: true, description: 'Domain of the clients\' names (`--domain`, FQDNs in the host file). Default: `openstacklocal`; `""` for none.' },
+    subnets: {
+      required: true,
+      description: 'The network\'s subnets.',
+      nested: {
+        nesting: 'list',
+        attributes: {
+          id: { type: t.string, optional: true, computed: true, description: 'Subnet id. Default: a UUID derived from the network id and the CIDR.' },
+          cidr: { type: t.string, required: true, description: 'e.g. `172.16.0.0/24` or `fd00:1::/64`.' },
+          ip_version: { type: t.number, optional: true, computed: true, description: '`4` or `6`. Default: from `cidr`.' },
+          gateway_ip: { type: t.string, optional: true, description: 'The router clients get (`option:router`). Unset: none.' },
+          enable_dhcp: { type: t.bool, optional: true, computed: true, description: 'Serve DHCP on this subnet. Default: `true`.' },
+          dns_nameservers: { type: t.list(t.string), optional: true, description: 'DNS servers for clients. Unset: the DHCP servers themselves when there are several; `["0.0.0.0"]`: none at all.' },
+          host_routes: {
+            optional: true,
+            description: 'Extra routes for clients (classless static routes, options 121 and 249).',
+            nested: { nesting: 'list', attributes: { destination: { type: t.string, required: true }, nexthop: { type: t.string, required: true } } },
+          },
+          allocation_pools: {
+            optional: true,
+            description: 'Ranges addresses are allocated from (only used to pick the DHCP port address).',
+            nested: { nesting: 'list', attributes: { start: { type: t.string, required: true }, end: { type: t.string, required: true } } },
+          },
+          ipv6_address_mode: { type: t.string, optional: true, description: '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).' },
+          ipv6_ra_mode: { type: t.string, optional: true, description: '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).' },
+        },
+      },
+    },
+    dhcp_port_id: { type: t.string, optional: true, computed: true, description: 'This node\'s DHCP port. Default: a UUID derived from the node host and the network id.' },
+    dhcp_mac_address: { type: t.string, optional: true, computed: true, description: 'MAC of the `ns-…` device. Default: `fa:16:3e:…` derived from the node host and the network id.' },
+    dhcp_ip_addresses: {
+      type: t.list(t.string),
+      optional: true,
+      computed: true,
+      description: 'This node\'s DHCP server address on each DHCP-enabled subnet. Default: the first address of the subnet\'s first allocation pool, or the first host address that is not the gateway.',
+    },
+    peer_dhcp_ports: {
+      optional: true,
+      description: 'DHCP ports of the other nodes serving this network (high availability): with several DHCP servers and no `dns_nameservers`, clients get all of them as DNS servers, as in neutron.',
+      nested: {
+        nesting: 'list',
+        attributes: {
+          id: { type: t.string, required: true },
+          mac_address: { type: t.string, required: true },
+          ip_addresses: { type: t.list(t.string), required: true },
+        },
+      },
+    },
+    bridge: { type: t.string, optional: true, description: 'An existing Linux bridge on the node to attach the network to. Exactly one of `bridge` and `physical_interface`.' },
+    physical_interface: { type: t.string, optional: true, description: 'An interface the agent enslaves to a bridge it creates, `brq<network_id[:11]>` (as neutron\'s linuxbridge agent did).' },
+    vlan_id: { type: t.number, optional: true, description: 'With `physical_interface`: enslave the VLAN sub-interface `<physical_interface>.<vlan_id>` instead.' },
+    lease_duration_seconds: { type: t.number, optional: true, description: 'DHCP lease time; `-1` for infinite. Default: `86400`.' },
+    lease_max: { type: t.number, optional: true, description: 'Cap of `--dhcp-lease-max`. Default: `16777216`.' },
+    dns_servers: { type: t.list(t.string), optional: true, description: 'Upstream servers dnsmasq forwards queries to (`--server`).' },
+    local_resolv: { type: t.bool, optional: true, description: 'Let dnsmasq use the node\'s resolv.conf. Default: `false`.' },
+    enable_isolated_metadata: { type: t.bool, optional: true, description: 'Route 169.254.169.254 to the DHCP server on isolated subnets (neutron\'s option). Default: `false`.' },
+    force_metadata: { type: t.bool, optional: true, description: 'Always route 169.254.169.254 to the DHCP server. Default: `false`.' },
+    broadcast_reply: { type: t.bool, optional: true, description: 'Broadcast DHCP replies (`--dhcp-broadcast`). Default: `false`.' },
+    renewal_time_seconds: { type: t.number, optional: true, description: 'DHCP T1 sent to clients; `0` or unset: not sent.' },
+    rebinding_time_seconds: { type: t.number, optional: true, description: 'DHCP T2 sent to clients; `0` or unset: not sent.' },
+    namespace: { type: t.string, computed: true, description: '`qdhcp-<network_id>`.' },
+    interface_name: { type: t.string, computed: true, description: 'The DHCP device inside the namespace (`ns-…`).' },
+    tap_name: { type: t.string, computed: true, description: 'The veth end on the bridge (`tap…`).' },
+    bridge_name: { type: t.string, computed: true, description: 'The bridge the tap is attached to.' },
+    addresses: { type: t.list(t.string), computed: true, description: 'Addresses on the DHCP device, CIDR form.' },
+    dnsmasq_pid: { type: t.number, computed: true, description: 'Observed dnsmasq process id (never a reason for a change on its own).' },
+    port_count: { type: t.number, computed: true, description: 'Observed number of client ports kept on the node.' },
+    drift: {
+      type: t.list(t.string),
+      computed: true,
+      description: 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.',
+    },
+  },
+};
+
+/** Spec paths (camelCase, from validation) → attribute paths. */
+const RENAMES: PathRenames = [
+  ['network.subnets', ['subnets']],
+  ['network.ports', ['dhcp_ip_addresses']],
+  ['network.id', ['network_id']],
+  ['network.mtu', ['mtu']],
+  ['network.name', ['name']],
+  ['dhcpPortId', ['dhcp_port_id']],
+  ['attachment.bridge', ['bridge']],
+  ['attachment.physicalInterface', ['physical_interface']],
+  ['attachment.vlanId', ['vlan_id']],
+  ['options.dnsDomain', ['dns_domain']],
+  ['options.dhcpLeaseDuration', ['lease_duration_seconds']],
+  ['options.dnsmasqLeaseMax', ['lease_max']],
+  ['options.dnsmasqDnsServers', ['dns_servers']],
+  ['options.dnsmasqLocalResolv', ['local_resolv']],
+  ['options.enableIsolatedMetadata', ['enable_isolated_metadata']],
+  ['options.forceMetadata', ['force_metadata']],
+  ['options.dhcpBroadcastReply', ['broadcast_reply']],
+  ['options.dhcpRenewalTime', ['renewal_time_seconds']],
+  ['options.dhcpRebindingTime', ['rebinding_time_seconds']],
+  ['options.statePath', ['node', 'state_path']],
+];
+
+/** The address a DHCP port takes on a subnet when none is given. */
+export function defaultDhcpAddress(s: { cidr: string; gatewayIp: string | null; allocationPools: readonly { start: string }[] }): string | null {
+  if (s.allocationPools.length) return s.allocationPools[0].start;
+  const first = addressAt(s.cidr, 1n);
+  return first && first === s.gatewayIp ? addressAt(s.cidr, 2n) : first;
+}
+
+function subnetFromValue(v: Value, networkId: string): Subnet {
+  const o = obj(v);
+  const cidr = str(o.cidr) ?? '';
+  const version = (num(o.ip_version) ?? parseCidr(cidr)?.version ?? 4) as IpVersion;
+  return {
+    id: str(o.id) ?? uuidV5(`subnet/${networkId}/${cidr}`),
+    cidr,
+    ipVersion: version,
+    gatewayIp: str(o.gateway_ip) ?? null,
+    enableDhcp: bool(o.enable_dhcp) ?? true,
+    dnsNameservers: strings(o.dns_nameservers),
+    hostRoutes: list(o.host_routes).map((r) => ({ destination: str(obj(r).destination) ?? '', nexthop: str(obj(r).nexthop) ?? '' })),
+    allocationPools: list(o.allocation_pools).map((r) => ({ start: str(obj(r).start) ?? '', end: str(obj(r).end) ?? '' })),
+    ipv6AddressMode: (str(o.ipv6_address_mode) as Ipv6Mode | undefined) ?? null,
+    ipv6RaMode: (str(o.ipv6_ra_mode) as Ipv6Mode | undefined) ?? null,
+  };
+}
+
+function fixedIpsFor(ips: readonly string[], subnets: readonly Subnet[]) {
+  return ips.map((ip) => ({ subnetId: subnets.find((s) => ipVersionOf(ip) === s.ipVersion && cidrContains(s.cidr, ip))?.id ?? '', ipAddress: ip }));
+}
+
+/** The handler spec of a (fully known) planned or stored network. */
+export function specFromValue(v: ObjectValue): NetworkSpec {
+  const c = connectionFromValue(v.node);
+  const networkId = str(v.network_id) ?? '';
+  const subnets = list(v.subnets).map((s) => subnetFromValue(s, networkId));
+  const dhcpId = str(v.dhcp_port_id) ?? dhcpPortId(c.host, networkId);
+  const dhcpIps = v.dhcp_ip_addresses === null || v.dhcp_ip_addresses === undefined ? defaultDhcpIps(subnets) : strings(v.dhcp_ip_addresses);
+  const self: Port = {
+    id: dhcpId,
+    macAddress: str(v.dhcp_mac_address) ?? dhcpPortMac(c.host, networkId),
+    fixedIps: fixedIpsFor(dhcpIps, subnets),
+    deviceOwner: DEVICE_OWNER_DHCP,
+    extraDhcpOpts: [],
+  };
+  const peers: Port[] = list(v.peer_dhcp_ports).map((p) => {
+    const o = obj(p);
+    return { id: str(o.id) ?? '', macAddress: str(o.mac_address) ?? '', fixedIps: fixedIpsFor(strings(o.ip_addresses), subnets), deviceOwner: DEVICE_OWNER_DHCP, extraDhcpOpts: [] };
+  });
+  const physical = str(v.physical_interface);
+  const vlanId = num(v.vlan_id);
+  return {
+    network: { id: networkId, ...(str(v.name) !== undefined ? { name: str(v.name) } : {}), mtu: num(v.mtu) ?? 0, subnets, ports: [self, ...peers] },
+    dhcpPortId: dhcpId,
+    attachment: physical !== undefined ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}) } : { bridge: str(v.bridge) ?? '' },
+    options: withDefaults({
+      statePath: c.statePath,
+      dnsDomain: str(v.dns_domain),
+      dhcpLeaseDuration: num(v.lease_duration_seconds),
+      dnsmasqLeaseMax: num(v.lease_max),
+      dnsmasqDnsServers: v.dns_servers === null || v.dns_servers === undefined ? undefined : strings(v.dns_servers),
+      dnsmasqLocalResolv: bool(v.local_resolv),
+      enableIsolatedMetadata: bool(v.enable_isolated_metadata),
+      forceMetadata: bool(v.force_metadata),
+      dhcpBroadcastReply: bool(v.broadcast_reply),
+      dhcpRenewalTime: num(v.renewal_time_seconds),
+      dhcpRebindingTime: num(v.rebinding_time_seconds),
+    }),
+  };
+}
+
+function defaultDhcpIps(subnets: readonly Subnet[]): string[] {
+  return subnets.filter((s) => s.enableDhcp).flatMap((s) => defaultDhcpAddress(s) ?? []);
+}
+
+/** Fills optional+computed inputs with their defaults and derives the computed outputs. */
+function normalise(v: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...v };
+  const networkId = str(v.network_id);
+  const c = connectionFromValue(v.node);
+  if (known(v.subnets) && networkId !== undefined) {
+    out.subnets = list(v.subnets).map((s) => {
+      const sub = subnetFromValue(s, networkId);
+      return { ...obj(s), id: sub.id, ip_version: sub.ipVersion, enable_dhcp: sub.enableDhcp };
+    });
+  }
+  const hostKnown = known(obj(v.node).host);
+  if ((v.dhcp_port_id === null || v.dhcp_port_id === undefined) && networkId !== undefined && hostKnown) out.dhcp_port_id = dhcpPortId(c.host, networkId);
+  if ((v.dhcp_mac_address === null || v.dhcp_mac_address === undefined) && networkId !== undefined && hostKnown) out.dhcp_mac_address = dhcpPortMac(c.host, networkId);
+  if ((v.dhcp_ip_addresses === null || v.dhcp_ip_addresses === undefined) && known(v.subnets) && networkId !== undefined) {
+    out.dhcp_ip_addresses = defaultDhcpIps(list(out.subnets).map((s) => subnetFromValue(s, networkId)));
+  }
+  for (const k of ['dhcp_port_id', 'dhcp_mac_address', 'dhcp_ip_addresses']) if (out[k] === null || out[k] === undefined) out[k] = UNKNOWN;
+  if (!known(out)) {
+    for (const k of DERIVED) out[k] = UNKNOWN;
+    return out;
+  }
+  const d = deriveNetwork(specFromValue(out));
+  return {
+    ...out,
+    id: `${c.host}:${c.port}/${networkId}`,
+    namespace: d.namespace,
+    interface_name: d.interfaceName,
+    tap_name: d.tapName,
+    bridge_name: d.bridge,
+    addresses: [...d.addresses],
+  };
+}
+
+function withObservation(planned: ObjectValue, st: NetworkState): ObjectValue {
+  return { ...planned, dnsmasq_pid: st.dnsmasqPid, port_count: st.portCount, drift: [...st.drift] };
+}
+
+/** A spec's values as attributes (for import). */
+function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
+  const self = spec.network.ports.find((p) => p.id === spec.dhcpPortId)!;
+  const peers = spec.network.ports.filter((p) => p.id !== spec.dhcpPortId && p.deviceOwner === DEVICE_OWNER_DHCP);
+  const o = spec.options;
+  const d = withDefaults();
+  const opt = <T>(v: T, def: T): T | null => (JSON.stringify(v) === JSON.stringify(def) ? null : v);
+  const a = spec.attachment;
+  return {
+    node: connectionToValue(c),
+    network_id: spec.network.id,
+    name: spec.network.name ?? null,
+    mtu: spec.network.mtu || null,
+    dns_domain: opt(o.dnsDomain, d.dnsDomain),
+    subnets: spec.network.subnets.map((s) => ({
+      id: s.id,
+      cidr: s.cidr,
+      ip_version: s.ipVersion,
+      gateway_ip: s.gatewayIp,
+      enable_dhcp: s.enableDhcp,
+      dns_nameservers: s.dnsNameservers.length ? [...s.dnsNameservers] : null,
+      host_routes: s.hostRoutes.length ? s.hostRoutes.map((r) => ({ destination: r.destination, nexthop: r.nexthop })) : null,
+      allocation_pools: s.allocationPools.length ? s.allocationPools.map((r) => ({ start: r.start, end: r.end })) : null,
+      ipv6_address_mode: s.ipv6AddressMode,
+      ipv6_ra_mode: s.ipv6RaMode,
+    })),
+    dhcp_port_id: self.id,
+    dhcp_mac_address: self.macAddress,
+    dhcp_ip_addresses: self.fixedIps.map((f) => f.ipAddress),
+    peer_dhcp_ports: peers.length ? peers.map((p) => ({ id: p.id, mac_address: p.macAddress, ip_addresses: p.fixedIps.map((f) => f.ipAddress) })) : null,
+    bridge: 'bridge' in a ? a.bridge : null,
+    physical_interface: 'physicalInterface' in a ? a.physicalInterface : null,
+    vlan_id: 'physicalInterface' in a ? (a.vlanId ?? null) : null,
+    lease_duration_seconds: opt(o.dhcpLeaseDuration, d.dhcpLeaseDuration),
+    lease_max: opt(o.dnsmasqLeaseMax, d.dnsmasqLeaseMax),
+    dns_servers: o.dnsmasqDnsServers.length ? [...o.dnsmasqDnsServers] : null,
+    local_resolv: opt(o.dnsmasqLocalResolv, d.dnsmasqLocalResolv),
+    enable_isolated_metadata: opt(o.enableIsolatedMetadata, d.enableIsolatedMetadata),
+    force_metadata: opt(o.forceMetadata, d.forceMetadata),
+    broadcast_reply: opt(o.dhcpBroadcastReply, d.dhcpBroadcastReply),
+    renewal_time_seconds: opt(o.dhcpRenewalTime, d.dhcpRenewalTime),
+    rebinding_time_seconds: opt(o.dhcpRebindingTime, d.dhcpRebindingTime),
+  };
+}
+
+const CONFIG_ATTRIBUTES = Object.keys(networkSchema.attributes).filter((k) => !OBSERVED.includes(k) && k !== 'drift' && !DERIVED.includes(k));
+
+export const networkResource: ResourceType = {
+  typeName: 'dhcpagent_network',
+  schema: networkSchema,
+
+  validate(config) {
+    const hasBridge = config.bridge !== null && config.bridge !== undefined;
+    const hasPhysical = config.physical_interface !== null && config.physical_interface !== undefined;
+    if (hasBridge === hasPhysical && !isUnknown(config.bridge) && !isUnknown(config.physical_interface)) {
+      return [errorDiagnostic('Exactly one of bridge and physical_interface', hasBridge ? 'both are set' : 'neither is set; give the bridge to attach to, or an interface for a bridge the agent creates', ['bridge'])];
+    }
+    if (config.vlan_id !== null && config.vlan_id !== undefined && !hasPhysical) {
+      return [errorDiagnostic('vlan_id needs physical_interface', 'the VLAN sub-interface is made on physical_interface', ['vlan_id'])];
+    }
+    return [];
+  },
+
+  async plan(req) {
+    if (!req.proposed) return { planned: null };
+    const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) });
+    if (known(proposed)) {
+      const issues = validateNetworkSpec(specFromValue(proposed));
+      if (issues.length) {
+        return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', new ValidationError(issues), RENAMES) };
+      }
+    }
+    if (!req.prior) return { planned: { ...proposed, dnsmasq_pid: UNKNOWN, port_count: UNKNOWN, drift: [] } };
+    const changed = changedAttributes(networkSchema, req.prior, proposed).filter((k) => CONFIG_ATTRIBUTES.includes(k) || DERIVED.includes(k));
+    const drifted = list(req.prior.drift).length > 0;
+    if (!changed.length && !drifted) return { planned: req.prior };
+    const planned = { ...proposed, dnsmasq_pid: UNKNOWN, port_count: UNKNOWN, drift: [] };
+    const requiresReplace = replacementPaths(networkSchema, req.prior, planned);
+    return requiresReplace.length ? { planned, requiresReplace } : { planned };
+  },
+
+  async apply(req) {
+    const state = req.action === 'delete' ? req.prior! : req.planned!;
+    const c = connectionFromValue(state.node);
+    const what = `${req.action === 'create' ? 'Create' : req.action === 'update' ? 'Update' : 'Delete'} of dhcpagent_network ${str(state.network_id)} on ${nodeLabel(c)}`;
+    try {
+      const host = await hostFor(c);
+      if (req.action === 'delete') {
+        await deleteNetwork(host, specFromValue(state));
+        return { newState: null };
+      }
+      const st = await applyNetwork(host, specFromValue(state));
+      if (st.drift.length) {
+        return { newState: withObservation(state, st), diagnostics: [errorDiagnostic(`${what}: the node did not converge`, st.drift.join('\n'))] };
+      }
+      return { newState: withObservation(state, st) };
+    } catch (err) {
+      // A failed create may have left part of the network behind: keep it in state (Terraform
+      // marks it tainted and replaces it) unless nothing reached the node.
+      const partial = req.action === 'create' && !isInputError(err) ? { ...state, dnsmasq_pid: null, port_count: null, drift: ['create failed; see the error'] } : req.prior;
+      return { newState: partial, diagnostics: diagnosticsFor(what, err, RENAMES) };
+    }
+  },
+
+  async read(req) {
+    const c = connectionFromValue(req.current.node);
+    try {
+      const st = await readNetwork(await hostFor(c), specFromValue(req.current));
+      return { newState: st ? withObservation(req.current, st) : null };
+    } catch (err) {
+      return { newState: req.current, diagnostics: diagnosticsFor(`Read of dhcpagent_network ${str(req.current.network_id)} on ${nodeLabel(c)}`, err, RENAMES) };
+    }
+  },
+
+  async importState(req) {
+    const id = parseImportId(req.id, 1);
+    const networkId = id.path[0];
+    const host = await hostFor(id.connection);
+    const found = await discoverNetwork(host, networkId, id.connection.statePath, id.neutronStatePath);
+    if (!found) {
+      return {
+        diagnostics: [
+          errorDiagnostic(
+            `Cannot import network ${networkId}`,
+            `${nodeLabel(id.connection)} has no network ${networkId} under ${id.connection.statePath}/dhcp nor ${id.neutronStatePath}/dhcp`,
+          ),
+        ],
+      };
+    }
+    const state = normalise(valueFromSpec(found.spec, id.connection));
+    return { imported: [{ state: { ...state, dnsmasq_pid: null, port_count: null, drift: [] } }] };
+  },
+};
+
+function isInputError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ValidationError' || err.name === 'PrerequisiteError' || err.name === 'HostError');
+}
+

@@ -1,0 +1,178 @@
+/**
+ * `dhcpagent_port`: a MAC/IP reservation (neutron port) on a network served by one node. Its
+ * lines join the network's host, addn_hosts and opts files; dnsmasq is reloaded (SIGHUP), never
+ * restarted, and ports applied together share one reload.
+ */
+import { applyPort, deletePort, readPort } from '../../agent/port';
+import type { PortSpec } from '../../agent/spec';
+import { readContext } from '../../agent/context';
+import type { ExtraDhcpOpt, IpVersion, Port } from '../../model/types';
+import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
+import { errorDiagnostic } from '../diagnostics';
+import { changedAttributes, replacementPaths } from '../plan';
+import type { ResourceType } from '../resource';
+import type { Schema } from '../schema';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
+import { diagnosticsFor, type PathRenames } from './errors';
+import { parseImportId } from './import-id';
+import { known, list, num, obj, str } from './values';
+
+export const portSchema: Schema = {
+  version: 0,
+  description:
+    'A port (MAC/IP reservation) on a network served by one node: the client with `mac_address` gets `fixed_ips` by DHCP, with `hostname` and `extra_dhcp_opts`. Changes reload dnsmasq (SIGHUP); they never restart it.',
+  attributes: {
+    id: { type: t.string, computed: true, description: '`<host>:<port>/<network_id>/<port_id>`.' },
+    node: nodeAttribute,
+    network_id: { type: t.string, required: true, requiresReplace: true, description: 'The network the port is on (a `dhcpagent_network` on the same node).' },
+    port_id: { type: t.string, required: true, requiresReplace: true, description: 'The port\'s id (a UUID, or `[a-z0-9-]{1,36}`).' },
+    mac_address: { type: t.string, required: true, description: 'The client\'s MAC, `xx:xx:xx:xx:xx:xx`.' },
+    fixed_ips: {
+      required: true,
+      description: 'The client\'s addresses, one per subnet at most.',
+      nested: {
+        nesting: 'list',
+        attributes: {
+          ip_address: { type: t.string, required: true },
+          subnet_id: { type: t.string, optional: true, computed: true, description: 'Default: the network\'s subnet that holds `ip_address`.' },
+        },
+      },
+    },
+    hostname: { type: t.string, optional: true, description: 'The client\'s host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.' },
+    device_owner: { type: t.string, optional: true, description: 'neutron\'s device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.' },
+    extra_dhcp_opts: {
+      optional: true,
+      description: 'Per-port DHCP options: dnsmasq option names (`tftp-server`, `bootfile-name`), numbers (`66`), with optional `tag:<tag>,` prefixes.',
+      nested: {
+        nesting: 'list',
+        attributes: {
+          opt_name: { type: t.string, required: true },
+          opt_value: { type: t.string, required: true },
+          ip_version: { type: t.number, optional: true, computed: true, description: '`4` or `6`. Default: `4`.' },
+        },
+      },
+    },
+    drift: {
+      type: t.list(t.string),
+      computed: true,
+      description: 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.',
+    },
+  },
+};
+
+const RENAMES: PathRenames = [
+  ['port.fixedIps', ['fixed_ips']],
+  ['port.macAddress', ['mac_address']],
+  ['port.id', ['port_id']],
+  ['port.dnsAssignment', ['hostname']],
+  ['port.extraDhcpOpts', ['extra_dhcp_opts']],
+  ['port.deviceOwner', ['device_owner']],
+  ['hostname', ['hostname']],
+  ['networkId', ['network_id']],
+  ['statePath', ['node', 'state_path']],
+];
+
+function optsFrom(v: Value | undefined): ExtraDhcpOpt[] {
+  return list(v).map((o) => ({ optName: str(obj(o).opt_name) ?? '', optValue: str(obj(o).opt_value) ?? '', ipVersion: (num(obj(o).ip_version) ?? 4) as IpVersion }));
+}
+
+export function portSpecFromValue(v: ObjectValue): PortSpec {
+  const c = connectionFromValue(v.node);
+  const port: Port = {
+    id: str(v.port_id) ?? '',
+    macAddress: (str(v.mac_address) ?? '').toLowerCase(),
+    fixedIps: list(v.fixed_ips).map((f) => ({ ipAddress: str(obj(f).ip_address) ?? '', subnetId: str(obj(f).subnet_id) ?? '' })),
+    deviceOwner: str(v.device_owner) ?? '',
+    extraDhcpOpts: optsFrom(v.extra_dhcp_opts),
+  };
+  const hostname = str(v.hostname);
+  return { networkId: str(v.network_id) ?? '', statePath: c.statePath, port, ...(hostname !== undefined ? { hostname } : {}) };
+}
+
+function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
+  const c = connectionFromValue(v.node);
+  const priorIps = list(prior?.fixed_ips).map(obj);
+  return {
+    ...v,
+    id: known(obj(v.node).host) && known(obj(v.node).port) && known(v.network_id) && known(v.port_id) ? `${c.host}:${c.port}/${str(v.network_id)}/${str(v.port_id)}` : UNKNOWN,
+    fixed_ips: known(v.fixed_ips)
+      ? list(v.fixed_ips).map((f) => {
+          const o = obj(f);
+          if (o.subnet_id !== null && o.subnet_id !== undefined) return o;
+          // Keep the subnet found for this address last time; otherwise apply finds it.
+          const same = priorIps.find((p) => p.ip_address === o.ip_address && typeof p.subnet_id === 'string');
+          return { ...o, subnet_id: same ? same.subnet_id : UNKNOWN };
+        })
+      : v.fixed_ips,
+    extra_dhcp_opts: known(v.extra_dhcp_opts) && v.extra_dhcp_opts !== null ? list(v.extra_dhcp_opts).map((o) => ({ ...obj(o), ip_version: num(obj(o).ip_version) ?? 4 })) : v.extra_dhcp_opts,
+  };
+}
+
+const CONFIG_ATTRIBUTES = Object.keys(portSchema.attributes).filter((k) => k !== 'drift');
+
+export const portResource: ResourceType = {
+  typeName: 'dhcpagent_port',
+  schema: portSchema,
+
+  plan(req) {
+    if (!req.proposed) return { planned: null };
+    const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
+    if (!req.prior) return { planned: { ...proposed, drift: [] } };
+    const changed = changedAttributes(portSchema, req.prior, proposed).filter((k) => CONFIG_ATTRIBUTES.includes(k));
+    if (!changed.length && list(req.prior.drift).length === 0) return { planned: req.prior };
+    const planned = { ...proposed, drift: [] };
+    const requiresReplace = replacementPaths(portSchema, req.prior, planned);
+    return requiresReplace.length ? { planned, requiresReplace } : { planned };
+  },
+
+  async apply(req) {
+    const state = req.action === 'delete' ? req.prior! : req.planned!;
+    const c = connectionFromValue(state.node);
+    const what = `${req.action === 'create' ? 'Create' : req.action === 'update' ? 'Update' : 'Delete'} of dhcpagent_port ${str(state.port_id)} on ${nodeLabel(c)}`;
+    try {
+      const host = await hostFor(c);
+      if (req.action === 'delete') {
+        await deletePort(host, portSpecFromValue(state));
+        return { newState: null };
+      }
+      const st = await applyPort(host, portSpecFromValue(state));
+      const kept = st.port!.fixedIps;
+      return { newState: { ...state, fixed_ips: list(state.fixed_ips).map((f, i) => ({ ...obj(f), subnet_id: kept[i]?.subnetId ?? null })), drift: [...st.drift] } };
+    } catch (err) {
+      return { newState: req.prior, diagnostics: diagnosticsFor(what, err, RENAMES) };
+    }
+  },
+
+  async read(req) {
+    const c = connectionFromValue(req.current.node);
+    try {
+      const st = await readPort(await hostFor(c), portSpecFromValue(req.current));
+      return { newState: st ? { ...req.current, drift: [...st.drift] } : null };
+    } catch (err) {
+      return { newState: req.current, diagnostics: diagnosticsFor(`Read of dhcpagent_port ${str(req.current.port_id)} on ${nodeLabel(c)}`, err, RENAMES) };
+    }
+  },
+
+  async importState(req) {
+    const id = parseImportId(req.id, 2);
+    const [networkId, portId] = id.path;
+    const ctx = await readContext(await hostFor(id.connection), id.connection.statePath, networkId);
+    const port = ctx.ports.get(portId);
+    if (!port) {
+      return { diagnostics: [errorDiagnostic(`Cannot import port ${portId}`, `${nodeLabel(id.connection)} keeps no port ${portId} for network ${networkId} under ${id.connection.statePath}/dhcp`)] };
+    }
+    const hostnames = new Set((port.dnsAssignment ?? []).map((d) => d.hostname));
+    const state: ObjectValue = {
+      node: connectionToValue(id.connection),
+      network_id: networkId,
+      port_id: port.id,
+      mac_address: port.macAddress,
+      fixed_ips: port.fixedIps.map((f) => ({ ip_address: f.ipAddress, subnet_id: f.subnetId })),
+      hostname: hostnames.size === 1 ? [...hostnames][0] : null,
+      device_owner: port.deviceOwner || null,
+      extra_dhcp_opts: port.extraDhcpOpts.length ? port.extraDhcpOpts.map((o) => ({ opt_name: o.optName, opt_value: o.optValue, ip_version: o.ipVersion })) : null,
+      drift: [],
+    };
+    return { imported: [{ state: normalise(state, null) }] };
+  },
+};
