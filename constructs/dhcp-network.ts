@@ -1,0 +1,467 @@
+import { Lazy, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { withDefaults } from '../src/model/agent-options';
+import type { ValidationIssue } from '../src/model/errors';
+import { cidrContains, parseCidr } from '../src/model/ip';
+import { dhcpPortId, dhcpPortMac, namespaceName, uuidV5 } from '../src/model/naming';
+import { networkFromNeutronJson, networkFromOpenstackCli, portsFromNeutronJson } from '../src/model/neutron-json';
+import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port, type Subnet } from '../src/model/types';
+import { checkId, checkInterfaceName, checkIp, checkMac, validateAgentOptions, validateNetwork } from '../src/model/validate';
+import { portRequiresDhcpConfiguration } from '../src/dnsmasq';
+import { allocateDhcpAddresses } from './dhcp-addresses';
+import type { DhcpAgentNode } from './dhcp-agent-node';
+import { DhcpPort } from './dhcp-port';
+import { DhcpagentProvider } from './l1/provider';
+import { NetworkResource } from './l1/resources';
+import { checkUnlessToken, throwIfInvalid, unresolved } from './validation';
+
+/** A route clients get in addition to the default route (classless static routes). */
+export interface DhcpHostRoute {
+  /** Destination network, CIDR form. */
+  readonly destination: string;
+  /** Next hop address. */
+  readonly nexthop: string;
+}
+
+/** A range addresses are allocated from. */
+export interface DhcpAllocationPool {
+  /** First address. */
+  readonly start: string;
+  /** Last address. */
+  readonly end: string;
+}
+
+/** A subnet of a {@link DhcpNetwork}. */
+export interface DhcpSubnetProps {
+  /** The subnet, CIDR form with host bits zero: `172.16.0.0/24`, `fd00:1::/64`. */
+  readonly cidr: string;
+  /**
+   * Subnet id (neutron's, when migrating).
+   * @default - a UUID derived from the network id and the CIDR
+   */
+  readonly id?: string;
+  /**
+   * The router clients get.
+   * @default - none (`option:router` without a value)
+   */
+  readonly gatewayIp?: string;
+  /**
+   * Serve DHCP on this subnet.
+   * @default true
+   */
+  readonly enableDhcp?: boolean;
+  /**
+   * DNS servers for clients; `['0.0.0.0']` (IPv4) or `['::']` (IPv6) announces none.
+   * @default - none, or every DHCP server of the network when there are several agents
+   */
+  readonly dnsNameservers?: string[];
+  /**
+   * Extra routes for clients (options 121 and 249).
+   * @default - none
+   */
+  readonly hostRoutes?: DhcpHostRoute[];
+  /**
+   * Ranges the DHCP ports' addresses are taken from.
+   * @default - the whole subnet
+   */
+  readonly allocationPools?: DhcpAllocationPool[];
+  /**
+   * IPv6 address mode.
+   * @default - none (DHCPv6 stateful behaviour, as neutron without modes)
+   */
+  readonly ipv6AddressMode?: Ipv6Mode;
+  /**
+   * IPv6 router advertisement mode.
+   * @default - none
+   */
+  readonly ipv6RaMode?: Ipv6Mode;
+}
+
+/** The DHCP port of one agent: its id, MAC and addresses. */
+export interface DhcpServerPort {
+  /**
+   * Port id; names the devices (`ns-`/`tap` + 11 characters).
+   * @default - a UUID derived from the agent's host and the network id
+   */
+  readonly id?: string;
+  /**
+   * MAC of the `ns-…` device.
+   * @default - `fa:16:3e:…` derived from the agent's host and the network id
+   */
+  readonly macAddress?: string;
+  /**
+   * The DHCP server's address on each DHCP-enabled subnet.
+   * @default - allocated at synth time from the allocation pools, avoiding every port address of the app
+   */
+  readonly ipAddresses?: string[];
+}
+
+/** Properties of a {@link DhcpNetwork}. */
+export interface DhcpNetworkProps {
+  /** The nodes that serve the network; more than one for high availability. */
+  readonly agents: DhcpAgentNode[];
+  /**
+   * Network id (neutron's, when migrating); names the namespace `qdhcp-<id>`.
+   * @default - a stable UUID derived from the construct path
+   */
+  readonly networkId?: string;
+  /**
+   * A name, for people.
+   * @default - none
+   */
+  readonly name?: string;
+  /**
+   * An existing Linux bridge on every agent node to attach the network to. Exactly one of
+   * `bridge` and `physicalInterface`.
+   * @default - none
+   */
+  readonly bridge?: string;
+  /**
+   * An interface the agent enslaves to a bridge it creates, `brq<network-id[:11]>` (what
+   * neutron's linuxbridge agent did).
+   * @default - none
+   */
+  readonly physicalInterface?: string;
+  /**
+   * With `physicalInterface`: enslave the VLAN sub-interface `<physicalInterface>.<vlanId>`.
+   * @default - untagged
+   */
+  readonly vlanId?: number;
+  /** The network's subnets; at least one with DHCP enabled. */
+  readonly subnets: DhcpSubnetProps[];
+  /**
+   * Domain of the clients' names.
+   * @default 'openstacklocal'
+   */
+  readonly dnsDomain?: string;
+  /**
+   * Lease time in seconds; -1 for infinite.
+   * @default 86400
+   */
+  readonly leaseDurationSeconds?: number;
+  /**
+   * MTU advertised to clients and set on the DHCP devices.
+   * @default - not advertised
+   */
+  readonly mtu?: number;
+  /**
+   * Upstream DNS servers dnsmasq forwards to.
+   * @default - none
+   */
+  readonly dnsServers?: string[];
+  /**
+   * Route 169.254.169.254 to the DHCP server on isolated subnets.
+   * @default false
+   */
+  readonly enableIsolatedMetadata?: boolean;
+  /**
+   * Always route 169.254.169.254 to the DHCP server.
+   * @default false
+   */
+  readonly forceMetadata?: boolean;
+  /**
+   * Broadcast DHCP replies.
+   * @default false
+   */
+  readonly broadcastReply?: boolean;
+  /**
+   * Cap of dnsmasq's lease count.
+   * @default 16777216
+   */
+  readonly leaseMax?: number;
+  /**
+   * DHCP renewal time (T1) sent to clients.
+   * @default - not sent
+   */
+  readonly renewalTimeSeconds?: number;
+  /**
+   * DHCP rebinding time (T2) sent to clients.
+   * @default - not sent
+   */
+  readonly rebindingTimeSeconds?: number;
+  /**
+   * Let dnsmasq use the node's resolv.conf.
+   * @default false
+   */
+  readonly localResolv?: boolean;
+  /**
+   * The agents' DHCP ports, in the order of `agents` (e.g. neutron's, when migrating).
+   * @default - derived ids and MACs, addresses allocated at synth time
+   */
+  readonly dhcpPorts?: DhcpServerPort[];
+}
+
+/** Options of {@link DhcpNetwork.fromNeutron}. */
+export interface DhcpNetworkFromNeutronOptions extends Omit<DhcpNetworkProps, 'subnets' | 'networkId' | 'dhcpPorts'> {
+  /**
+   * Subnets as `openstack subnet show -f json` prints them, when `networkJson` lists subnet ids
+   * only (as `openstack network show -f json` does).
+   * @default - the subnets embedded in `networkJson`
+   */
+  readonly subnetsJson?: unknown[];
+}
+
+/** Agent option names → the props that set them (for messages). */
+const OPTION_PROPS: Record<string, string> = {
+  dnsDomain: 'dnsDomain',
+  dhcpLeaseDuration: 'leaseDurationSeconds',
+  dnsmasqLeaseMax: 'leaseMax',
+  dnsmasqDnsServers: 'dnsServers',
+  dhcpRenewalTime: 'renewalTimeSeconds',
+  dhcpRebindingTime: 'rebindingTimeSeconds',
+};
+
+/**
+ * A network served by one or more {@link DhcpAgentNode}s, the way neutron's DHCP agent serves
+ * it: per agent a namespace `qdhcp-<network-id>`, a veth pair on the bridge, the DHCP port's
+ * addresses, the iptables CHECKSUM rule and one dnsmasq. Clients are {@link DhcpPort}s.
+ *
+ * @example
+ * const net = new DhcpNetwork(stack, 'tenant-a', {
+ *   agents: [node],
+ *   bridge: 'br-lab',
+ *   subnets: [{ cidr: '172.16.0.0/24', gatewayIp: '172.16.0.1', dnsNameservers: ['172.16.0.1'] }],
+ *   mtu: 1500,
+ * });
+ */
+export class DhcpNetwork extends Construct {
+  /**
+   * Builds a network and its client ports from `openstack … -f json` output (or neutron API
+   * JSON): `networkJson` from `openstack network show -f json` (with `subnetsJson`) or one
+   * object with embedded subnets; `portsJson` from `openstack port list --long -f json` or
+   * `port show`. neutron's DHCP ports become the agents' DHCP ports, in order, so clients keep
+   * their DHCP server address.
+   *
+   * @example
+   * const net = DhcpNetwork.fromNeutron(stack, 'tenant-a', networkJson, portsJson, { agents: [node], bridge: 'br-lab' });
+   */
+  static fromNeutron(scope: Construct, id: string, networkJson: unknown, portsJson: unknown, options: DhcpNetworkFromNeutronOptions): DhcpNetwork {
+    const embedded = Array.isArray((networkJson as { subnets?: unknown })?.subnets) && ((networkJson as { subnets: unknown[] }).subnets[0] ?? {}) instanceof Object;
+    const converted = options.subnetsJson
+      ? networkFromOpenstackCli(networkJson, options.subnetsJson, portsJson)
+      : embedded
+        ? networkFromNeutronJson({ ...(networkJson as object), ports: [] })
+        : networkFromOpenstackCli(networkJson, [], portsJson);
+    const ports = options.subnetsJson || !embedded ? { value: converted.value?.ports ?? [], issues: [] } : portsFromNeutronJson(portsJson);
+    const issues = [...converted.issues, ...ports.issues];
+    if (!converted.value || issues.length) {
+      throw new Error(`dhcp network '${id}' from neutron JSON:\n${issues.map((i) => `  ${i.path}: got ${JSON.stringify(i.value)}; ${i.allowed}`).join('\n')}`);
+    }
+    const neutron = converted.value;
+    const { subnetsJson: _s, ...props } = options;
+    const dhcpPorts = (ports.value ?? []).filter((p) => p.deviceOwner === DEVICE_OWNER_DHCP);
+    const net = new DhcpNetwork(scope, id, {
+      ...props,
+      networkId: neutron.id,
+      name: props.name ?? neutron.name,
+      mtu: props.mtu ?? (neutron.mtu || undefined),
+      subnets: neutron.subnets.map((s) => ({
+        id: s.id,
+        cidr: s.cidr,
+        gatewayIp: s.gatewayIp ?? undefined,
+        enableDhcp: s.enableDhcp,
+        dnsNameservers: [...s.dnsNameservers],
+        hostRoutes: s.hostRoutes.map((r) => ({ ...r })),
+        allocationPools: s.allocationPools.map((p) => ({ ...p })),
+        ipv6AddressMode: s.ipv6AddressMode ?? undefined,
+        ipv6RaMode: s.ipv6RaMode ?? undefined,
+      })),
+      dhcpPorts: props.agents.map((_, i) =>
+        dhcpPorts[i] ? { id: dhcpPorts[i].id, macAddress: dhcpPorts[i].macAddress, ipAddresses: dhcpPorts[i].fixedIps.map((f) => f.ipAddress) } : {},
+      ),
+    });
+    for (const port of ports.value ?? []) {
+      if (port.deviceOwner === DEVICE_OWNER_DHCP || !portRequiresDhcpConfiguration(port)) continue;
+      const names = new Set((port.dnsAssignment ?? []).map((d) => d.hostname));
+      new DhcpPort(net, `port-${port.id}`, {
+        network: net,
+        portId: port.id,
+        macAddress: port.macAddress,
+        fixedIps: port.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId })),
+        hostname: names.size === 1 ? [...names][0] : undefined,
+        deviceOwner: port.deviceOwner || undefined,
+        extraDhcpOpts: port.extraDhcpOpts.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion })),
+      });
+    }
+    return net;
+  }
+
+  /** The network id; the namespace on every agent is `qdhcp-<networkId>`. */
+  readonly networkId: string;
+  /** The namespace on every agent. */
+  readonly namespace: string;
+  readonly agents: readonly DhcpAgentNode[];
+  /** The subnets, with ids and defaults filled in. */
+  readonly subnets: readonly Subnet[];
+  /** The agent options the network is served with (neutron names, camelCase). */
+  readonly options: AgentOptions;
+  /** One `dhcpagent_network` per agent, in the order of `agents` (escape hatch). */
+  readonly resources: readonly NetworkResource[];
+  private readonly _ports: DhcpPort[] = [];
+  private readonly dhcpServerPorts: { id: string; macAddress: string; fixed?: readonly string[] }[];
+
+  constructor(scope: Construct, id: string, props: DhcpNetworkProps) {
+    super(scope, id);
+    const issues: ValidationIssue[] = [];
+    const agents = props.agents ?? [];
+    if (agents.length === 0) issues.push({ path: 'agents', value: agents.length, allowed: 'at least one DhcpAgentNode to serve the network' });
+    if (new Set(agents).size !== agents.length) issues.push({ path: 'agents', value: agents.map((a) => a.node.path), allowed: 'each agent once' });
+    this.networkId = props.networkId ?? uuidV5(`network/${this.node.path}`);
+    checkUnlessToken(issues, this.networkId, (v) => checkId(v, 'networkId'));
+    const hasBridge = props.bridge !== undefined;
+    const hasPhysical = props.physicalInterface !== undefined;
+    if (hasBridge === hasPhysical) {
+      issues.push({ path: hasBridge ? 'physicalInterface' : 'bridge', value: hasBridge ? props.physicalInterface : props.bridge, allowed: 'exactly one of bridge and physicalInterface' });
+    }
+    checkUnlessToken(issues, props.bridge, (b) => (b === undefined ? null : checkInterfaceName(b, 'bridge')));
+    checkUnlessToken(issues, props.physicalInterface, (b) => (b === undefined ? null : checkInterfaceName(b, 'physicalInterface')));
+    checkUnlessToken(issues, props.vlanId, (v) =>
+      v === undefined
+        ? null
+        : !hasPhysical
+          ? { path: 'vlanId', value: v, allowed: 'unset, unless physicalInterface is set' }
+          : Number.isInteger(v) && v >= 1 && v <= 4094
+            ? null
+            : { path: 'vlanId', value: v, allowed: 'a VLAN id from 1 to 4094' },
+    );
+
+    this.subnets = (props.subnets ?? []).map((s) => ({
+      id: s.id ?? uuidV5(`subnet/${this.networkId}/${s.cidr}`),
+      cidr: s.cidr,
+      ipVersion: parseCidr(s.cidr)?.version ?? (s.cidr?.includes(':') ? 6 : 4),
+      gatewayIp: s.gatewayIp ?? null,
+      enableDhcp: s.enableDhcp ?? true,
+      dnsNameservers: s.dnsNameservers ?? [],
+      hostRoutes: s.hostRoutes ?? [],
+      allocationPools: s.allocationPools ?? [],
+      ipv6AddressMode: s.ipv6AddressMode ?? null,
+      ipv6RaMode: s.ipv6RaMode ?? null,
+    }));
+    if (this.subnets.length === 0) issues.push({ path: 'subnets', value: [], allowed: 'at least one subnet' });
+    else if (!this.subnets.some((s) => s.enableDhcp)) issues.push({ path: 'subnets', value: this.subnets.map((s) => s.cidr), allowed: 'at least one subnet with enableDhcp' });
+    if (!unresolved(props.subnets)) issues.push(...validateNetwork({ id: this.networkId, mtu: props.mtu, subnets: this.subnets, ports: [] }).filter((i) => i.path !== 'id'));
+
+    this.options = withDefaults({
+      dnsDomain: props.dnsDomain,
+      dhcpLeaseDuration: props.leaseDurationSeconds,
+      dnsmasqLeaseMax: props.leaseMax,
+      dnsmasqDnsServers: props.dnsServers,
+      dnsmasqLocalResolv: props.localResolv,
+      enableIsolatedMetadata: props.enableIsolatedMetadata,
+      forceMetadata: props.forceMetadata,
+      dhcpBroadcastReply: props.broadcastReply,
+      dhcpRenewalTime: props.renewalTimeSeconds,
+      dhcpRebindingTime: props.rebindingTimeSeconds,
+    });
+    if (!unresolved(this.options)) {
+      for (const i of validateAgentOptions(this.options)) {
+        const [head, ...rest] = i.path.split('.');
+        issues.push({ ...i, path: [OPTION_PROPS[head.replace(/\[.*$/, '')] ?? head, ...rest].join('.') + (head.includes('[') ? head.slice(head.indexOf('[')) : '') });
+      }
+    }
+
+    this.dhcpServerPorts = agents.map((agent, i) => {
+      const given = props.dhcpPorts?.[i] ?? {};
+      checkUnlessToken(issues, given.id, (v) => (v === undefined ? null : checkId(v, `dhcpPorts[${i}].id`)));
+      checkUnlessToken(issues, given.macAddress, (v) => (v === undefined ? null : checkMac(v, `dhcpPorts[${i}].macAddress`)));
+      (given.ipAddresses ?? []).forEach((ip, j) => checkUnlessToken(issues, ip, (v) => checkIp(v, `dhcpPorts[${i}].ipAddresses[${j}]`)));
+      return {
+        id: given.id ?? dhcpPortId(agent.host, this.networkId),
+        macAddress: given.macAddress ?? dhcpPortMac(agent.host, this.networkId),
+        fixed: given.ipAddresses,
+      };
+    });
+    throwIfInvalid('dhcp network', this, issues);
+
+    this.agents = agents;
+    this.namespace = namespaceName(this.networkId);
+    const provider = DhcpagentProvider.of(TerraformStack.of(this));
+    this.resources = agents.map((agent, i) => {
+      const self = this.dhcpServerPorts[i];
+      return new NetworkResource(this, `on-${agent.node.id}`, {
+        provider,
+        dependsOn: [agent.resource],
+        node: agent.connection,
+        networkId: this.networkId,
+        name: props.name,
+        mtu: props.mtu,
+        dnsDomain: props.dnsDomain,
+        subnets: this.subnets.map((s) => ({
+          id: s.id,
+          cidr: s.cidr,
+          ipVersion: s.ipVersion,
+          gatewayIp: s.gatewayIp ?? undefined,
+          enableDhcp: s.enableDhcp,
+          dnsNameservers: s.dnsNameservers.length ? [...s.dnsNameservers] : undefined,
+          hostRoutes: s.hostRoutes.length ? s.hostRoutes.map((r) => ({ ...r })) : undefined,
+          allocationPools: s.allocationPools.length ? s.allocationPools.map((p) => ({ ...p })) : undefined,
+          ipv6AddressMode: s.ipv6AddressMode ?? undefined,
+          ipv6RaMode: s.ipv6RaMode ?? undefined,
+        })),
+        dhcpPortId: self.id,
+        dhcpMacAddress: self.macAddress,
+        dhcpIpAddresses: Lazy.listValue({ produce: () => this.dhcpAddresses()[i] }),
+        peerDhcpPorts:
+          agents.length > 1
+            ? (Lazy.anyValue({
+                // Resolved after attribute conversion: written in Terraform's snake_case already.
+                produce: () => {
+                  const all = this.dhcpAddresses();
+                  return this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, mac_address: p.macAddress, ip_addresses: all[j] }]));
+                },
+              }) as unknown as { id: string; macAddress: string; ipAddresses: string[] }[])
+            : undefined,
+        bridge: props.bridge,
+        physicalInterface: props.physicalInterface,
+        vlanId: props.vlanId,
+        leaseDurationSeconds: props.leaseDurationSeconds,
+        leaseMax: props.leaseMax,
+        dnsServers: props.dnsServers,
+        localResolv: props.localResolv,
+        enableIsolatedMetadata: props.enableIsolatedMetadata,
+        forceMetadata: props.forceMetadata,
+        broadcastReply: props.broadcastReply,
+        renewalTimeSeconds: props.renewalTimeSeconds,
+        rebindingTimeSeconds: props.rebindingTimeSeconds,
+      });
+    });
+  }
+
+  /** The client ports declared on this network so far. */
+  get ports(): readonly DhcpPort[] {
+    return this._ports;
+  }
+
+  /** @internal Called by DhcpPort. */
+  _addPort(port: DhcpPort): void {
+    this._ports.push(port);
+  }
+
+  /** The DHCP ports of the agents as ports of the network (for validation of client ports). */
+  dhcpServerPortModels(): Port[] {
+    return this.dhcpServerPorts.map((p) => ({
+      id: p.id,
+      macAddress: p.macAddress,
+      fixedIps: (p.fixed ?? []).map((ip) => ({ subnetId: this.subnets.find((s) => cidrContains(s.cidr, ip))?.id ?? '', ipAddress: ip })),
+      deviceOwner: DEVICE_OWNER_DHCP,
+      extraDhcpOpts: [],
+    }));
+  }
+
+  /**
+   * Each agent's DHCP server address on each DHCP-enabled subnet, in the order of `agents`:
+   * given in `dhcpPorts`, or allocated from the allocation pools avoiding every port address
+   * declared on the network. Call after all ports are declared (synthesis does).
+   */
+  dhcpAddresses(): string[][] {
+    const taken = this._ports.flatMap((p) => p.fixedIps.map((f) => f.ipAddress));
+    return allocateDhcpAddresses(this.subnets, this.agents.length, this.dhcpServerPorts.map((p) => p.fixed), taken);
+  }
+
+  /** The `dhcpagent_network` of `agent`. */
+  resourceFor(agent: DhcpAgentNode): NetworkResource {
+    const i = this.agents.indexOf(agent);
+    if (i < 0) throw new Error(`dhcp network '${this.node.id}': ${agent.node.path} is not one of its agents`);
+    return this.resources[i];
+  }
+}

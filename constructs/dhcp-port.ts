@@ -1,0 +1,151 @@
+import { Construct } from 'constructs';
+import type { ValidationIssue } from '../src/model/errors';
+import { cidrContains } from '../src/model/ip';
+import { uuidV5 } from '../src/model/naming';
+import type { IpVersion, Port } from '../src/model/types';
+import { checkHostname, validatePort } from '../src/model/validate';
+import type { DhcpNetwork } from './dhcp-network';
+import { PortResource } from './l1/resources';
+import { checkUnlessToken, throwIfInvalid, unresolved } from './validation';
+
+/** One address of a {@link DhcpPort}. */
+export interface DhcpFixedIp {
+  /** The address. */
+  readonly ipAddress: string;
+  /**
+   * The subnet it is on.
+   * @default - the network's subnet that holds `ipAddress`
+   */
+  readonly subnetId?: string;
+}
+
+/** A per-port DHCP option (neutron's extra_dhcp_opts). */
+export interface DhcpExtraOption {
+  /** dnsmasq option name (`tftp-server`, `bootfile-name`), number (`66`), optionally with `tag:<tag>,` prefixes. */
+  readonly optName: string;
+  /** The value, as dnsmasq takes it; lists are comma-separated. */
+  readonly optValue: string;
+  /**
+   * IP version the option is for.
+   * @default 4
+   */
+  readonly ipVersion?: IpVersion;
+}
+
+/** Properties of a {@link DhcpPort}. */
+export interface DhcpPortProps {
+  /** The network the port is on. */
+  readonly network: DhcpNetwork;
+  /** The client's MAC address, `xx:xx:xx:xx:xx:xx`. */
+  readonly macAddress: string;
+  /** The client's addresses, at most one per subnet. */
+  readonly fixedIps: DhcpFixedIp[];
+  /**
+   * Port id (neutron's, when migrating).
+   * @default - a stable UUID derived from the construct path
+   */
+  readonly portId?: string;
+  /**
+   * The client's host name (a DNS label).
+   * @default - `host-<ip with dashes>`, as neutron names it
+   */
+  readonly hostname?: string;
+  /**
+   * Per-port DHCP options (PXE boot and the like).
+   * @default - none
+   */
+  readonly extraDhcpOpts?: DhcpExtraOption[];
+  /**
+   * neutron's device owner, e.g. `compute:nova`.
+   * @default - none
+   */
+  readonly deviceOwner?: string;
+}
+
+/**
+ * A client of a {@link DhcpNetwork}: the machine with `macAddress` gets `fixedIps` by DHCP, with
+ * its host name and options, from every agent of the network. Adding, changing or removing a
+ * port reloads dnsmasq (SIGHUP); it never restarts it (except on dnsmasq < 2.91 while a
+ * client with options holds a lease, where SIGHUP would crash it).
+ *
+ * @example
+ * new DhcpPort(stack, 'vm1', {
+ *   network: net,
+ *   macAddress: 'fa:16:3e:65:29:6d',
+ *   fixedIps: [{ ipAddress: '172.16.0.10' }],
+ *   hostname: 'vm1',
+ *   extraDhcpOpts: [{ optName: 'tftp-server', optValue: '172.16.0.5' }],
+ * });
+ */
+export class DhcpPort extends Construct {
+  readonly network: DhcpNetwork;
+  readonly portId: string;
+  readonly macAddress: string;
+  /** The addresses, with subnet ids resolved. */
+  readonly fixedIps: readonly { readonly ipAddress: string; readonly subnetId: string }[];
+  readonly hostname?: string;
+  readonly extraDhcpOpts: readonly DhcpExtraOption[];
+  readonly deviceOwner: string;
+  /** One `dhcpagent_port` per agent of the network, in the order of its agents (escape hatch). */
+  readonly resources: readonly PortResource[];
+
+  constructor(scope: Construct, id: string, props: DhcpPortProps) {
+    super(scope, id);
+    const network = props.network;
+    this.network = network;
+    this.portId = props.portId ?? uuidV5(`port/${this.node.path}`);
+    this.macAddress = unresolved(props.macAddress) ? props.macAddress : props.macAddress.toLowerCase();
+    this.fixedIps = props.fixedIps.map((f) => ({
+      ipAddress: f.ipAddress,
+      subnetId: f.subnetId ?? network.subnets.find((s) => !unresolved(f.ipAddress) && cidrContains(s.cidr, f.ipAddress))?.id ?? '',
+    }));
+    this.hostname = props.hostname;
+    this.extraDhcpOpts = props.extraDhcpOpts ?? [];
+    this.deviceOwner = props.deviceOwner ?? '';
+    const issues: ValidationIssue[] = [];
+    checkUnlessToken(issues, props.hostname, (h) => (h === undefined ? null : checkHostname(h, 'hostname')));
+    if (!unresolved([this.portId, this.macAddress, this.fixedIps, props.extraDhcpOpts])) {
+      const cidrs = network.subnets.map((s) => s.cidr).join(', ');
+      this.fixedIps.forEach((f, i) => {
+        if (!f.subnetId) issues.push({ path: `fixedIps[${i}].ipAddress`, value: f.ipAddress, allowed: `an address inside one of the network's subnets (${cidrs})` });
+      });
+      if (issues.length === 0) {
+        const others = [...network.dhcpServerPortModels(), ...network.ports.map((p) => p.model())];
+        const paths = new Map(network.ports.map((p) => [p.portId, p.node.path]));
+        for (const i of validatePort(this.model(), { id: network.networkId, subnets: network.subnets, ports: others })) {
+          // Name the other port by its construct path, which the user wrote.
+          issues.push({ ...i, allowed: i.allowed.replace(/port (\S+) has it/, (m, pid: string) => (paths.has(pid) ? `port ${paths.get(pid)} has it` : m)) });
+        }
+      }
+    }
+    throwIfInvalid('dhcp port', this, issues);
+
+    network._addPort(this);
+    this.resources = network.agents.map(
+      (agent, i) =>
+        new PortResource(this, `on-${agent.node.id}`, {
+          provider: agent.provider,
+          dependsOn: [network.resources[i]],
+          node: agent.connection,
+          networkId: network.networkId,
+          portId: this.portId,
+          macAddress: this.macAddress,
+          fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId })),
+          hostname: props.hostname,
+          deviceOwner: props.deviceOwner,
+          extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
+        }),
+    );
+  }
+
+  /** The port in the model's terms (for validation against other ports). */
+  model(): Port {
+    return {
+      id: this.portId,
+      macAddress: this.macAddress,
+      fixedIps: this.fixedIps.map((f) => ({ ...f })),
+      deviceOwner: this.deviceOwner,
+      extraDhcpOpts: this.extraDhcpOpts.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
+    };
+  }
+}

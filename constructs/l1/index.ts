@@ -1,0 +1,2 @@
+export { DhcpagentProvider, type DhcpagentProviderConfig } from './provider';
+export * from './resources';

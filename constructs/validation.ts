@@ -1,0 +1,32 @@
+/** Synth-time validation: messages name the construct, the field, the value received and what is allowed. */
+import { Token } from 'cdktf';
+import type { IConstruct } from 'constructs';
+import { formatIssue, ValidationError, type ValidationIssue } from '../src/model/errors';
+
+/** True when `value` (or anything inside it) is a token that only resolves later. */
+export function unresolved(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(unresolved);
+  // Plain data only: constructs (agents, networks) are not values and hold cycles.
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).some(unresolved);
+  return false;
+}
+
+/** Runs `check` unless the value is a token; collects the issue it returns. */
+export function checkUnlessToken<T>(issues: ValidationIssue[], value: T, check: (v: T) => ValidationIssue | null | undefined): void {
+  if (unresolved(value)) return;
+  const i = check(value);
+  if (i) issues.push(i);
+}
+
+/**
+ * Throws when there are issues: `dhcp network 'tenant-a' (Stack/tenant-a): subnets[0].cidr: got
+ * "10.0.0.0/33"; …`, one line per issue. The error is a ValidationError (issues kept for tools).
+ */
+export function throwIfInvalid(kind: string, scope: IConstruct, issues: readonly ValidationIssue[]): void {
+  if (issues.length === 0) return;
+  const where = `${kind} '${scope.node.id}' (${scope.node.path})`;
+  const error = new ValidationError(issues);
+  error.message = issues.map((i) => `${where}: ${formatIssue(i)}`).join('\n');
+  throw error;
+}
