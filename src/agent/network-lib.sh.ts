@@ -39,11 +39,13 @@ in_our_netns() {
   [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$NS" 2>/dev/null)" ]
 }
 cmdline_ok() { expected_cmdline | cmp -s - "/proc/$1/cmdline"; }
+# True while process $1 exists and has not exited (a zombie waiting for its parent has exited).
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 stop_pid() {
   kill "$1" 2>/dev/null || return 0
   i=0
-  while [ -d "/proc/$1" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  [ -d "/proc/$1" ] && kill -9 "$1" 2>/dev/null || true
+  while running "$1" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  if running "$1"; then kill -9 "$1" 2>/dev/null || true; fi
 }
 # Other dnsmasq processes in the namespace (an earlier agent's, or neutron's own when adopting).
 stray_dnsmasq() {
