@@ -26,6 +26,8 @@ function runCdktf(args: string[], env: NodeJS.ProcessEnv): { code: number; outpu
 function summary(output: string): string {
   return output
     .split('\n')
+    // Terraform colours its output even under cdktf; drop the ANSI escapes.
+    // eslint-disable-next-line no-control-regex
     .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trimEnd())
     .filter((l) => /Creat|Modif|Destr|Apply complete|Destroy complete|Plan:|No changes|Error|error|will be|must be/.test(l))
     .map((l) => `    ${l.replace(/^quickstart\s+/, '').trim()}`)

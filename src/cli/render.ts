@@ -60,10 +60,9 @@ export function renderCommand(args: RenderArgs): string {
   const net = networkFromNeutronJson(networkJson);
   const opt = agentOptionsFromJson(optionsJson);
   const problems = [...issueLines(args.networkFile, net.issues, false), ...(args.optionsFile ? issueLines(args.optionsFile, opt.issues, false) : issueLines('options', opt.issues, false))];
-  if (problems.length === 0) {
-    problems.push(...issueLines(args.networkFile, validateNetwork(net.value!)));
-    problems.push(...issueLines(args.optionsFile ?? 'options', validateAgentOptions(opt.options)));
-  }
+  // Report every problem at once: a bad options file must not hide the network's issues.
+  if (net.issues.length === 0) problems.push(...issueLines(args.networkFile, validateNetwork(net.value!)));
+  if (opt.issues.length === 0) problems.push(...issueLines(args.optionsFile ?? 'options', validateAgentOptions(opt.options)));
   const network = net.value;
   if (problems.length === 0 && network && args.dhcpPortId && !network.ports.some((p) => p.id === args.dhcpPortId)) {
     problems.push(`--dhcp-port: got ${JSON.stringify(args.dhcpPortId)}; the id of one of the network's ports`);

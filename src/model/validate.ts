@@ -291,8 +291,23 @@ function findOptsfileHazard(value: string): string | null {
   return null;
 }
 
+/** dnsmasq reads option files with `fgets` into a 1025-byte buffer: longer lines are cut in two. */
+export const DNSMASQ_MAX_LINE_BYTES = 1024;
+
+/**
+ * The longest client-id text that keeps a dhcp-hostsfile line
+ * `<mac>,tag:dhcpv6,id:<client-id>,<fqdn>,[<ip>],set:port-<id>` within `DNSMASQ_MAX_LINE_BYTES`
+ * whatever the rest holds: MAC 17, port id 36, address 45 (bracketed 47), and an fqdn of at most
+ * 305 (`host-<address>.` and a 254-character agent `dns_domain`; validation of the network does
+ * not know the domain). 592 characters: hex client ids of up to 197 bytes.
+ */
+export const MAX_CLIENT_ID_CHARS =
+  DNSMASQ_MAX_LINE_BYTES -
+  ('xx:xx:xx:xx:xx:xx,'.length + 'tag:dhcpv6,'.length + 'id:'.length + ','.length + ('host-'.length + 45 + '.'.length + 254) + ','.length + (45 + 2) + ',set:port-'.length + 36);
+
 const CLIENT_ID_RULE =
-  'a client identifier: hex bytes separated by ":" (e.g. 01:fa:16:3e:12:34:56), or up to 255 characters of printable text ' +
+  `a client identifier of at most ${MAX_CLIENT_ID_CHARS} characters (longer ones could push its dhcp-hostsfile line past the ${DNSMASQ_MAX_LINE_BYTES} bytes dnsmasq reads): ` +
+  'hex bytes separated by ":" (e.g. 01:fa:16:3e:12:34:56), or up to 255 characters of printable text ' +
   'without ":", ",", spaces, double quotes or "#" that does not start with "*"';
 const HEX_CLIENT_ID_RE = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2})*$/;
 
@@ -312,13 +327,10 @@ function isPlainClientId(value: string): boolean {
  */
 export function checkClientIdValue(value: unknown, path: string): ValidationIssue | null {
   if (typeof value !== 'string') return issue(path, value, CLIENT_ID_RULE);
-  if (HEX_CLIENT_ID_RE.test(value) && value.split(':').length <= 255) return null;
+  if (HEX_CLIENT_ID_RE.test(value) && value.length <= MAX_CLIENT_ID_CHARS && value.split(':').length <= 255) return null;
   if (isPlainClientId(value)) return null;
   return issue(path, value, CLIENT_ID_RULE);
 }
-
-/** dnsmasq reads option files with `fgets` into a 1025-byte buffer: longer lines are cut in two. */
-export const DNSMASQ_MAX_LINE_BYTES = 1024;
 
 /** The dhcp-optsfile line neutron writes for one extra option of a port (`_format_option`). */
 function neutronOptsLine(portId: string, opt: ExtraDhcpOpt): string {
@@ -364,8 +376,22 @@ export function checkLeaseDuration(value: unknown, path: string): ValidationIssu
 // ---------------------------------------------------------------------------------------------
 // Subnets
 
+// A network's uniqueness checks compare every address with every other one: parse each text
+// once (parsing dominates; 1000 ports took 24 s without this). Bounded, as the process may live long.
+const canonicalIps = new Map<string, string | null>();
+
+function canonicalOf(ip: string): string | null {
+  let canonical = canonicalIps.get(ip);
+  if (canonical === undefined) {
+    if (canonicalIps.size >= 65536) canonicalIps.clear();
+    canonical = canonicalIp(ip);
+    canonicalIps.set(ip, canonical);
+  }
+  return canonical;
+}
+
 function sameIp(a: string, b: string): boolean {
-  return canonicalIp(a) === canonicalIp(b);
+  return canonicalOf(a) === canonicalOf(b);
 }
 
 function describeCidr(c: Cidr): string {
@@ -628,6 +654,47 @@ export function validatePort(port: Port, network: Network, path = ''): Validatio
 // ---------------------------------------------------------------------------------------------
 // Networks
 
+const WORST_METADATA_ROUTE = '169.254.169.254/32,255.255.255.255';
+
+function optsLineIssue(path: string, value: unknown, what: string, line: string): ValidationIssue | null {
+  const bytes = Buffer.byteLength(line, 'utf8');
+  if (bytes <= DNSMASQ_MAX_LINE_BYTES) return null;
+  return issue(path, value, `${what} short enough for the dhcp-optsfile line ${JSON.stringify(`${line.slice(0, line.indexOf(',', line.indexOf(',') + 1))},…`)} to stay within ${DNSMASQ_MAX_LINE_BYTES} bytes (dnsmasq cuts longer lines in two); it could be ${bytes} bytes`);
+}
+
+/**
+ * The per-subnet dhcp-optsfile lines neutron writes whose length grows with the input
+ * (`_generate_opts_per_subnet`): dns-server with every nameserver and, for IPv4,
+ * classless-static-route with the network's other IPv4 subnets as on-link routes, the host
+ * routes, a metadata route (counted always: whether neutron adds one depends on agent options
+ * and routers) and the default route.
+ */
+function subnetOptsLineIssues(subnet: Subnet, path: string, all: readonly Subnet[]): ValidationIssue[] {
+  if (!subnet.enableDhcp) return [];
+  const out: ValidationIssue[] = [];
+  const tag = `tag:subnet-${subnet.id}`;
+  if (subnet.ipVersion === 6) {
+    const servers = subnet.dnsNameservers.map((a) => `[${a}]`).join(',');
+    push(out, optsLineIssue(pathJoin(path, 'dnsNameservers'), subnet.dnsNameservers, 'a list of DNS servers', `${tag},option6:dns-server,${servers}`));
+    return out;
+  }
+  push(out, optsLineIssue(pathJoin(path, 'dnsNameservers'), subnet.dnsNameservers, 'a list of DNS servers', `${tag},option:dns-server,${subnet.dnsNameservers.join(',')}`));
+  let gateway = subnet.gatewayIp;
+  const routes: string[] = [];
+  for (const other of all) {
+    if (other !== subnet && other.ipVersion === 4 && other.cidr !== subnet.cidr && typeof other.cidr === 'string') routes.push(`${other.cidr},0.0.0.0`);
+  }
+  for (const hr of subnet.hostRoutes) {
+    if (hr.destination === '0.0.0.0/0') gateway = gateway || hr.nexthop;
+    else routes.push(`${hr.destination},${hr.nexthop}`);
+  }
+  routes.push(WORST_METADATA_ROUTE);
+  if (gateway) routes.push(`0.0.0.0/0,${gateway}`);
+  const line = `${tag},option:classless-static-route,${routes.join(',')}`;
+  push(out, optsLineIssue(pathJoin(path, 'hostRoutes'), subnet.hostRoutes, "a list of host routes (with the network's other IPv4 subnets as on-link routes)", line));
+  return out;
+}
+
 /** Network fields, every subnet, every port, and per-network uniqueness of ids, IPs and MACs. */
 export function validateNetwork(network: Network): ValidationIssue[] {
   const out: ValidationIssue[] = [];
@@ -637,9 +704,12 @@ export function validateNetwork(network: Network): ValidationIssue[] {
   if (network.dnsDomain !== undefined && network.dnsDomain !== '') push(out, checkDomain(network.dnsDomain, 'dnsDomain'));
 
   const subnets: Subnet[] = [];
+  const clean: { subnet: Subnet; path: string }[] = [];
   eachOf(out, network.subnets, 'subnets', 'a list of subnets', (subnet, p) => {
     if (!isRecord(subnet)) return out.push(issue(p, subnet, 'a subnet object'));
-    out.push(...validateSubnet(subnet, p));
+    const own = validateSubnet(subnet, p);
+    out.push(...own);
+    if (own.length === 0) clean.push({ subnet, path: p });
     const twin = subnets.find((s) => s.id === subnet.id);
     if (twin) out.push(issue(pathJoin(p, 'id'), subnet.id, `an id not used by another subnet (subnets[${network.subnets.indexOf(twin)}] has it)`));
     const mine = typeof subnet.cidr === 'string' ? parseCidr(subnet.cidr) : null;
@@ -656,6 +726,7 @@ export function validateNetwork(network: Network): ValidationIssue[] {
     }
     subnets.push(subnet);
   });
+  for (const { subnet, path } of clean) out.push(...subnetOptsLineIssues(subnet, path, subnets));
 
   const ports: Port[] = [];
   eachOf(out, network.ports, 'ports', 'a list of ports', (port, p) => {

@@ -39,8 +39,14 @@ export function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }
 
+/** True while the process exists and has not exited (zombies waiting to be reaped count as gone). */
 export function pidAlive(pid: number | null | undefined): boolean {
-  return !!pid && existsSync(`/proc/${pid}`);
+  if (!pid) return false;
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export function readPid(file: string): number | null {
