@@ -1,0 +1,64 @@
+/**
+ * Runs an example cdktf app for real (cdktf-cli, terraform, the dhcpagent provider) from a
+ * copy under <repo>/.e2e/<name>/, so that tests never leave state or cdktf.out in examples/.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cdktfEnv } from '../../scripts/cdktf-env';
+import { repoRoot } from './terraform';
+
+export interface CdktfResult {
+  readonly code: number;
+  readonly output: string;
+  readonly ms: number;
+}
+
+export class CdktfApp {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  /** Copies examples/<example> (and examples/lab-node.ts) to .e2e/<name>/<example>. */
+  constructor(readonly name: string, example: string, env: NodeJS.ProcessEnv = {}) {
+    const base = join(repoRoot, '.e2e', name);
+    rmSync(base, { recursive: true, force: true });
+    mkdirSync(base, { recursive: true });
+    this.dir = join(base, example);
+    cpSync(join(repoRoot, 'examples', example), this.dir, { recursive: true, filter: (src) => !/cdktf\.out|\.tfstate/.test(src) });
+    cpSync(join(repoRoot, 'examples', 'lab-node.ts'), join(base, 'lab-node.ts'));
+    writeFileSync(
+      join(this.dir, 'tsconfig.json'),
+      JSON.stringify({ extends: relative(this.dir, join(repoRoot, 'tsconfig.json')), compilerOptions: { paths: { 'cdktf-dhcp-agent': [relative(this.dir, join(repoRoot, 'index.ts'))] } }, include: ['*.ts', '../lab-node.ts'] }, null, 2),
+    );
+    this.env = cdktfEnv(base, { ...env, DHCP_AGENT_PROVIDER_JS: join(repoRoot, 'dist', 'provider.cjs') });
+  }
+
+  run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
+    const start = performance.now();
+    const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, {
+      cwd: this.dir,
+      env: { ...this.env, ...extraEnv },
+      encoding: 'utf8',
+      timeout: 600_000,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    // eslint-disable-next-line no-control-regex
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
+    return { code: r.status ?? -1, output, ms: performance.now() - start };
+  }
+
+  must(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
+    const r = this.run(args, extraEnv);
+    if (r.code !== 0) throw new Error(`cdktf ${args.join(' ')} exited ${r.code}:\n${r.output}`);
+    return r;
+  }
+
+  /** The synthesized stack directory (Terraform's working directory). */
+  stackDir(stack: string): string {
+    return join(this.dir, 'cdktf.out', 'stacks', stack);
+  }
+
+  remove(): void {
+    rmSync(join(repoRoot, '.e2e', this.name), { recursive: true, force: true });
+  }
+}
