@@ -3,6 +3,7 @@
  * Bundles a provider entry into one self-contained CommonJS file with esbuild.
  *
  *   node scripts/bundle-provider.mjs [--entry src/provider/main.ts] [--outfile dist/provider.cjs] [--no-minify]
+ * Without --entry/--outfile it also bundles the CLI (src/cli/bundle-entry.ts → dist/cli.cjs).
  *
  * Terraform starts the provider 3–4 times per command, so start-up time matters: one minified
  * file with the tfplugin6 .proto text and the package version embedded loads in ~100 ms, where
@@ -67,8 +68,14 @@ function parseArgs(argv) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const out = await bundleProvider(parseArgs(process.argv.slice(2)));
+    const args = parseArgs(process.argv.slice(2));
+    const out = await bundleProvider(args);
     console.log(`provider bundle: ${out}`);
+    if (!args.entry && !args.outfile) {
+      // The CLI bundle portable mode's provisioners start for every resource: small start-up.
+      const cli = await bundleProvider({ ...args, entry: 'src/cli/bundle-entry.ts', outfile: 'dist/cli.cjs' });
+      console.log(`cli bundle: ${cli}`);
+    }
   } catch (err) {
     console.error(`bundle-provider: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -53,7 +53,8 @@ case "$mode" in
   once) run_once ;;
   loop)
     echo "$$" > "$PIDFILE"
-    trap 'exit 0' TERM INT
+    # The loop sleeps in the background so a TERM is handled at once; take the sleep along.
+    trap 'kill $! 2>/dev/null; exit 0' TERM INT
     while :; do run_once || true; sleep "$INTERVAL" & wait $! || true; done ;;
   start)
     if running_pid >/dev/null; then exit 0; fi

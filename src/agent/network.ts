@@ -14,7 +14,7 @@ import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
 import { EXIT_RETRY, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
-import type { NetworkSpec } from './spec';
+import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertValidNetworkSpec } from './validate-spec';
 
 /** What a network looks like on a node, as observed. */
@@ -39,8 +39,9 @@ export interface NetworkState {
 const MAX_ATTEMPTS = 4;
 
 /** Creates or converges the network (create and update are the same operation). */
-export async function applyNetwork(host: Host, spec: NetworkSpec): Promise<NetworkState> {
+export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
   assertValidNetworkSpec(spec);
+  checkGeneration(opts.generation);
   const d = deriveNetwork(spec);
   const statePath = spec.options.statePath;
   const key = queueKey(host, statePath, spec.network.id);
@@ -48,7 +49,7 @@ export async function applyNetwork(host: Host, spec: NetworkSpec): Promise<Netwo
     let ctx = contextCache.get(key);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (!ctx) ctx = await readContext(host, statePath, spec.network.id);
-      const script = applyScript(spec, d, ctx);
+      const script = applyScript(spec, d, ctx, opts.generation);
       const result = await host.run(script, { timeoutMs: 120_000 });
       if (result.code === EXIT_RETRY) {
         contextCache.delete(key);
@@ -70,7 +71,7 @@ export async function applyNetwork(host: Host, spec: NetworkSpec): Promise<Netwo
 export const createNetwork = applyNetwork;
 export const updateNetwork = applyNetwork;
 
-function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext): string {
+function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, generation?: string): string {
   const statePath = spec.options.statePath;
   const dir = d.paths.confDir;
   const now = Math.floor(Date.now() / 1000);
@@ -89,6 +90,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext):
   for (const port of ctx.ports.values()) {
     s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
   }
+  if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
   s.add('bump_serial', 'ensure', 'observe');
   return s.toString();
 }
@@ -102,22 +104,28 @@ export async function readNetwork(host: Host, spec: NetworkSpec): Promise<Networ
   return stateFromObservation(d, spec, parseSections(result.stdout));
 }
 
-/** Removes everything of the network: dnsmasq, rules, devices, namespace, files, an agent-made bridge. */
-export async function deleteNetwork(host: Host, spec: NetworkSpec): Promise<void> {
+/**
+ * Removes everything of the network: dnsmasq, rules, devices, namespace, files, an agent-made
+ * bridge. With a generation, only when the node records that generation (or none).
+ */
+export async function deleteNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<{ deleted: boolean }> {
   assertValidNetworkSpec(spec);
+  checkGeneration(opts.generation);
   const d = deriveNetwork(spec);
   const statePath = spec.options.statePath;
   const key = queueKey(host, statePath, spec.network.id);
-  await networkQueue.exclusive(key, async () => {
+  return networkQueue.exclusive(key, async () => {
     const lock = lockFile(statePath, spec.network.id);
     const script = new Script()
       .add(networkHeader(d), NETWORK_LIB)
       .step('lock')
       .add(sh`mkdir -p ${statePath}/dhcp`)
-      .lock(lock)
-      .add('teardown', sh`rm -f ${lock}`);
-    checkResult(host.label, `network ${spec.network.id}`, await host.run(script.toString(), { timeoutMs: 120_000 }), 'teardown');
+      .lock(lock);
+    if (opts.generation !== undefined) script.exitIfOtherGeneration(`${d.paths.confDir}/generation`, opts.generation);
+    script.add('teardown', sh`rm -f ${lock}`);
+    const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script.toString(), { timeoutMs: 120_000 }), 'teardown');
     contextCache.delete(key);
+    return { deleted: keyValues(result.stdout).get('deleted') === '1' };
   });
 }
 

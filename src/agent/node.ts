@@ -9,7 +9,7 @@ import { checkResult } from './errors';
 import { monitorPaths, monitorScript } from './monitor';
 import { Script, sha256 } from './script';
 import { parseSections, sectionPairs, sectionText } from './sections';
-import type { NodeSpec } from './spec';
+import { checkGeneration, type HandlerOptions, type NodeSpec } from './spec';
 import { validateNodeSpec } from './validate-spec';
 
 /** neutron's minimum dnsmasq version (agent/linux/dhcp.py, check_version). */
@@ -107,8 +107,9 @@ function header(spec: NodeSpec): string {
 }
 
 /** Checks prerequisites, creates the state directory and (re)starts the monitor. */
-export async function applyNode(host: Host, spec: NodeSpec): Promise<NodeState> {
+export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions = {}): Promise<NodeState> {
   preflight(spec);
+  checkGeneration(opts.generation);
   const p = monitorPaths(spec.statePath);
   const script = new Script()
     .add(header(spec))
@@ -139,6 +140,7 @@ export async function applyNode(host: Host, spec: NodeSpec): Promise<NodeState> 
     s.add(sh`sh ${p.script} start`);
     if (boot === 'cron') s.add(cronInstall(spec.statePath));
   }
+  if (opts.generation !== undefined) s.writeFile(nodeGenerationFile(spec.statePath), opts.generation);
   checkResult(host.label, 'node', await host.run(s.toString()), 'monitor');
   const state = await readNode(host, spec);
   if (!state) throw new Error(`${host.label}: state directory ${spec.statePath} not found right after creating it`);
@@ -178,11 +180,13 @@ export async function readNode(host: Host, spec: NodeSpec): Promise<NodeState | 
  * Stops and removes the monitor and the agent's files when no network is left; with networks
  * left, changes nothing and returns their ids (their dnsmasq would otherwise lose the monitor).
  */
-export async function deleteNode(host: Host, spec: NodeSpec): Promise<{ networksLeft: readonly string[] }> {
+export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOptions = {}): Promise<{ networksLeft: readonly string[]; deleted: boolean }> {
   preflight(spec);
+  checkGeneration(opts.generation);
   const p = monitorPaths(spec.statePath);
-  const script = new Script()
-    .add(header(spec))
+  const script = new Script().add(header(spec));
+  if (opts.generation !== undefined) script.exitIfOtherGeneration(nodeGenerationFile(spec.statePath), opts.generation);
+  script
     .step('networks left')
     .add(
       'left=""',
@@ -198,7 +202,7 @@ export async function deleteNode(host: Host, spec: NodeSpec): Promise<{ networks
     .step('state directory')
     // Only the agent's own files: a state path set to a shared directory must survive.
     .add(
-      sh`rm -f ${p.script} ${p.pidFile} ${p.log}`,
+      sh`rm -f ${p.script} ${p.pidFile} ${p.log} ${nodeGenerationFile(spec.statePath)}`,
       sh`rm -f ${spec.statePath}/dhcp/.*.lock`,
       sh`rmdir ${spec.statePath}/dhcp 2>/dev/null || true`,
       sh`rmdir ${spec.statePath} 2>/dev/null || true`,
@@ -206,7 +210,11 @@ export async function deleteNode(host: Host, spec: NodeSpec): Promise<{ networks
     );
   const result = checkResult(host.label, 'node', await host.run(script.toString()), 'delete node');
   const left = /^left=(.*)$/m.exec(result.stdout)?.[1] ?? '';
-  return { networksLeft: left.split(' ').filter(Boolean) };
+  return { networksLeft: left.split(' ').filter(Boolean), deleted: !/^deleted=0$/m.test(result.stdout) && !left.trim() };
+}
+
+function nodeGenerationFile(statePath: string): string {
+  return `${statePath}/node.generation`;
 }
 
 function systemdUnit(statePath: string): string {

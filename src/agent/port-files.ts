@@ -46,5 +46,5 @@ export function writePortFilesCommand(portsDir: string, portId: string, files: P
 
 export function removePortFilesCommand(portsDir: string, portId: string): string {
   const base = `${portsDir}/${portId}`;
-  return sh`rm -f ${base}.json ${base}.host ${base}.addn ${base}.opts ${base}.leases`;
+  return sh`rm -f ${base}.json ${base}.host ${base}.addn ${base}.opts ${base}.leases ${base}.generation`;
 }

@@ -16,9 +16,9 @@ import { NETWORK_LIB } from './network-lib.sh';
 import { renderContext } from './network-script';
 import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue, type Outcome } from './queue';
-import { EXIT_RETRY, Script, sha256 } from './script';
+import { EXIT_RETRY, Script, sha256, writeFileCommand } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
-import type { NetworkSpec, PortSpec } from './spec';
+import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
 import { effectivePort } from './effective-port';
 
@@ -33,21 +33,24 @@ export interface PortState {
   readonly port?: Port;
 }
 
-type PortOp = { readonly kind: 'upsert'; readonly spec: PortSpec } | { readonly kind: 'delete'; readonly spec: PortSpec };
+type PortOp = { readonly kind: 'upsert' | 'delete'; readonly spec: PortSpec; readonly generation?: string };
 
 const MAX_ATTEMPTS = 4;
 
-export function applyPort(host: Host, spec: PortSpec): Promise<PortState> {
+export function applyPort(host: Host, spec: PortSpec, opts: HandlerOptions = {}): Promise<PortState> {
   preflight(spec);
-  return networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'upsert', spec }, (ops) => runBatch(host, spec, ops));
+  checkGeneration(opts.generation);
+  return networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'upsert', spec, generation: opts.generation }, (ops) => runBatch(host, spec, ops));
 }
 
 export const createPort = applyPort;
 export const updatePort = applyPort;
 
-export async function deletePort(host: Host, spec: PortSpec): Promise<void> {
+/** Removes the port; with a generation, only when the node records that generation (or none). */
+export async function deletePort(host: Host, spec: PortSpec, opts: HandlerOptions = {}): Promise<void> {
   preflight(spec);
-  await networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'delete', spec }, (ops) => runBatch(host, spec, ops));
+  checkGeneration(opts.generation);
+  await networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'delete', spec, generation: opts.generation }, (ops) => runBatch(host, spec, ops));
 }
 
 function key(host: Host, spec: PortSpec): string {
@@ -86,7 +89,8 @@ async function runBatch(host: Host, first: PortSpec, ops: PortOp[]): Promise<Out
     }
     checkResult(host.label, `network ${networkId} ports`, result, 'reload allocations');
     const kv = keyValues(result.stdout);
-    contextCache.set(k, { serial: Number(kv.get('serial')), spec: ctx.spec, ports: planned.ports });
+    if (planned.uncertain) contextCache.delete(k);
+    else contextCache.set(k, { serial: Number(kv.get('serial')), spec: ctx.spec, ports: planned.ports });
     const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
     return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action } } : o));
   }
@@ -98,6 +102,8 @@ interface PlannedBatch {
   readonly script: string | null;
   readonly outcomes: Outcome<PortState>[];
   readonly ports: Map<string, Port>;
+  /** The node decides some deletes (generations): what it keeps is read again next time. */
+  readonly uncertain?: boolean;
 }
 
 function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch {
@@ -105,6 +111,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
   const statePath = ops[0].spec.statePath;
   const ports = new Map(ctx.ports);
   const outcomes: Outcome<PortState>[] = [];
+  let uncertain = false;
   if (!ctx.spec) {
     // Nothing to remove a port from; anything to add has no network to join.
     for (const op of ops) {
@@ -125,11 +132,19 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
     if (op.kind === 'delete') {
       const old = ports.get(port.id);
       if (old) {
-        commands.push(removePortFilesCommand(dir, port.id));
+        const remove = [removePortFilesCommand(dir, port.id)];
         for (const fip of old.fixedIps) {
-          if (ipVersionOf(fip.ipAddress) === 4) commands.push(sh`release_lease ${fip.ipAddress} ${old.macAddress}`);
+          if (ipVersionOf(fip.ipAddress) === 4) remove.push(sh`release_lease ${fip.ipAddress} ${old.macAddress}`);
         }
-        ports.delete(port.id);
+        if (op.generation === undefined) {
+          commands.push(...remove);
+          ports.delete(port.id);
+        } else {
+          // Only when no successor recorded another generation (decided on the node, under the lock).
+          const marker = `${dir}/${port.id}.generation`;
+          commands.push(sh`if [ ! -e ${marker} ] || [ "$(cat ${marker})" = ${op.generation} ]; then`, ...remove, 'fi');
+          uncertain = true;
+        }
       }
       outcomes.push({ ok: { portId: port.id, networkId, drift: [] } });
       continue;
@@ -141,6 +156,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       continue;
     }
     commands.push(writePortFilesCommand(dir, port.id, renderPortFiles(port, rctx, now)));
+    if (op.generation !== undefined) commands.push(writeFileCommand(`${dir}/${port.id}.generation`, op.generation));
     ports.set(port.id, port);
     outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
   }
@@ -153,7 +169,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
     .add(sh`check_serial ${ctx.serial}`, sh`mkdir -p ${dir}`, ...commands, 'bump_serial')
     .step('reload allocations')
     .add('reload_allocations');
-  return { script: script.toString(), outcomes, ports };
+  return { script: script.toString(), outcomes, ports, uncertain };
 }
 
 /** Observes a port on the node; `null` when the port (or its network) is not there. Changes nothing. */

@@ -5,7 +5,7 @@
  * the shell expands nothing.
  */
 import { createHash } from 'node:crypto';
-import { shq } from '../host/quote';
+import { sh, shq } from '../host/quote';
 
 /** stderr marker the prelude prints when a step fails; parsed by `failedStep`. */
 export const FAILED_STEP_MARKER = '@@dhcp-agent-failed-step';
@@ -76,6 +76,14 @@ export class Script {
   lock(lockFile: string, timeoutSeconds = 120): this {
     this.parts.push(`exec 9>>${shq(lockFile)}`, `flock -w ${timeoutSeconds} 9`);
     return this;
+  }
+
+  /**
+   * Ends the script without changes (printing `deleted=0`) when `marker` names a generation
+   * other than `generation` (see HandlerOptions.generation).
+   */
+  exitIfOtherGeneration(marker: string, generation: string): this {
+    return this.step('generation').add(sh`if [ -e ${marker} ] && [ "$(cat ${marker})" != ${generation} ]; then echo deleted=0; exit 0; fi`);
   }
 
   toString(): string {

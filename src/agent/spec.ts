@@ -48,3 +48,22 @@ export interface NodeSpec {
 export function isBridgeAttachment(a: Attachment): a is { readonly bridge: string } {
   return 'bridge' in a;
 }
+
+/** Options every handler takes. */
+export interface HandlerOptions {
+  /**
+   * The caller's generation (portable mode: the id of the Terraform carrier instance). create
+   * and update record it on the node; delete changes nothing when the node records another
+   * one, so that a replaced carrier's destroy, run after its successor's create
+   * (create_before_destroy), does not undo what the successor made.
+   */
+  readonly generation?: string;
+}
+
+const GENERATION = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function checkGeneration(generation: string | undefined): void {
+  if (generation !== undefined && !GENERATION.test(generation)) {
+    throw new Error(`generation: got ${JSON.stringify(generation)}; 1–128 letters, digits, ".", "_" or "-"`);
+  }
+}

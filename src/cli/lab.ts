@@ -8,14 +8,22 @@ import { CliError, EXIT_INVALID } from './io';
 
 export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm> [options]   (needs root)
 
-  lab up     [--name demo] [--nodes 1]   create a lab: per node a network namespace running its own
+  lab up     [--name demo] [--nodes 1] [--isolated] [--switch]
+                                         create a lab: per node a network namespace running its own
                                          sshd (generated keys) and a bridge; prints the nodes as JSON
+             --isolated                  each node gets a private /run/netns (its own mount
+                                         namespace), so several nodes can serve the same network;
+                                         what a node creates is then visible only inside it
+             --switch                    a lab switch, and on each node an interface eth1 plugged
+                                         into it (a trunk: VLAN sub-interfaces like eth1.120 work
+                                         where the kernel has 802.1Q, CONFIG_VLAN_8021Q)
   lab down   [--name demo]               stop every process of the lab and delete its namespaces,
                                          devices and files
   lab status [--name demo]               what exists of the lab
-  lab vm     [--name demo] [--node n0] --vm <name> --mac <mac> [--timeout 5000]
-                                         a "VM" namespace on the node's bridge with that MAC runs a
-                                         real DHCP client once; prints the lease as JSON
+  lab vm     [--name demo] [--node n0 | --switch] [--vlan <id>] --vm <name> --mac <mac> [--timeout 5000]
+                                         a "VM" namespace on the node's bridge (or on the lab switch)
+                                         with that MAC runs a real DHCP client once, on eth0.<id>
+                                         with --vlan; prints the lease as JSON
 
 The lab lives in /var/lib/dhcp-agent-lab/<name>; nodes listen on addresses in 198.18.0.0/15
 that exist only inside this machine. Traffic stays inside the lab's namespaces.
@@ -28,7 +36,10 @@ export async function labCommand(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string', default: 'demo' },
       nodes: { type: 'string', default: '1' },
-      node: { type: 'string', default: 'n0' },
+      node: { type: 'string' },
+      isolated: { type: 'boolean', default: false },
+      switch: { type: 'boolean', default: false },
+      vlan: { type: 'string' },
       vm: { type: 'string' },
       mac: { type: 'string' },
       timeout: { type: 'string', default: '5000' },
@@ -38,8 +49,9 @@ export async function labCommand(argv: string[]): Promise<number> {
   switch (action) {
     case 'up': {
       const nodes = Number(values.nodes);
-      const lab = await labUp({ name, nodes });
-      process.stdout.write(JSON.stringify({ name: lab.name, dir: lab.dir, nodes: lab.nodes }, null, 2) + '\n');
+      const lab = await labUp({ name, nodes, isolatedNetns: values.isolated, switch: values.switch });
+      const extra = { ...(lab.isolatedNetns ? { isolatedNetns: true } : {}), ...(lab.switch ? { switch: lab.switch } : {}) };
+      process.stdout.write(JSON.stringify({ name: lab.name, dir: lab.dir, ...extra, nodes: lab.nodes }, null, 2) + '\n');
       return 0;
     }
     case 'down':
@@ -51,8 +63,16 @@ export async function labCommand(argv: string[]): Promise<number> {
       return 0;
     case 'vm': {
       if (!values.vm || !values.mac) throw new CliError(`lab vm: --vm <name> and --mac <mac> are required\n\n${LAB_HELP}`, EXIT_INVALID);
+      if (values.switch && values.node !== undefined) throw new CliError(`lab vm: give --node or --switch, not both\n\n${LAB_HELP}`, EXIT_INVALID);
+      if (values.vlan !== undefined && !/^[0-9]{1,4}$/.test(values.vlan)) throw new CliError(`lab vm: --vlan ${JSON.stringify(values.vlan)}; a VLAN id 1..4094 is allowed`, EXIT_INVALID);
+      const vlanId = values.vlan === undefined ? undefined : Number(values.vlan);
       const lab = await loadLab(name);
-      const vm = await lab.addVm({ node: values.node!, name: values.vm, mac: values.mac });
+      const vm = await lab.addVm({
+        ...(values.switch ? { onSwitch: true } : { node: values.node ?? 'n0' }),
+        name: values.vm,
+        mac: values.mac,
+        ...(vlanId === undefined ? {} : { vlanId }),
+      });
       const lease = await vm.dhcp({ timeoutMs: Number(values.timeout) });
       process.stdout.write(JSON.stringify(lease, null, 2) + '\n');
       return 0;

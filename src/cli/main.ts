@@ -2,6 +2,8 @@
 /** The `dhcp-agent` command. */
 import { parseArgs } from 'node:util';
 import { CliError, EXIT_INVALID } from './io';
+import { DRIFT_HELP, driftCommand } from './drift';
+import { HANDLER_HELP, handlerCommand } from './handler';
 import { LAB_HELP, labCommand } from './lab';
 import { PROVIDER_HELP, providerCommand } from './provider';
 import { RENDER_HELP, renderCommand } from './render';
@@ -11,6 +13,8 @@ const HELP = `Usage: dhcp-agent <command> [options]
 Commands:
   render <network.json> [--options <options.json>]   neutron-compatible dnsmasq files and argv, as JSON
   provider install [--dir D]                         install the dhcpagent Terraform provider (filesystem mirror)
+  handler <node|network|port> <action>               run one handler on a node (portable mode)
+  drift [--dir D] [--repair]                         drift of a portable-mode stack; exit 2 when drifted
   lab up|down|status|vm                              real test hosts in network namespaces (root)
   help [command]                                     this text, or a command's
 
@@ -21,6 +25,8 @@ type Command = (argv: string[]) => Promise<number> | number;
 
 const commands: Record<string, { help: string; run: Command }> = {
   lab: { help: LAB_HELP, run: labCommand },
+  handler: { help: HANDLER_HELP, run: handlerCommand },
+  drift: { help: DRIFT_HELP, run: driftCommand },
   provider: { help: PROVIDER_HELP, run: providerCommand },
   render: {
     help: RENDER_HELP,
@@ -56,9 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof CliError) {
+    // Errors whose message is the whole story (refused input, lab preconditions) print without a trace.
+    if (e instanceof CliError || (e instanceof Error && (e.name === 'LabError' || e.name === 'ValidationError'))) {
       process.stderr.write(`${e.message}\n`);
-      return e.exitCode;
+      return e instanceof CliError ? e.exitCode : e.name === 'ValidationError' ? EXIT_INVALID : 1;
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`dhcp-agent ${name}: ${e.message}\n`);

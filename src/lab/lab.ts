@@ -1,30 +1,40 @@
 /**
  * The lab: real test hosts on this machine. Each node is a network namespace with its own
  * sshd, reached over a veth /30 from a per-lab /24 of 198.18.0.0/15, with an empty bridge for
- * DHCP networks; VMs are namespaces plugged into that bridge. Everything is named after the
- * lab, so `labDown` can find and remove all of it, even after an interrupted run.
+ * DHCP networks; VMs are namespaces plugged into that bridge. Optionally the nodes get a
+ * "physical" interface `eth1` on a lab switch (VMs can be plugged there too, VLAN-tagged), and
+ * each node a private /run/netns of its own, so several nodes can serve the same network.
+ * Everything is named after the lab, so `labDown` can find and remove all of it, even after an
+ * interrupted run.
  */
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { SshHostConfig } from '../host/ssh-config';
-import { LabError, killPids, mustRun, processAlive, processCommandLine, runCommand } from './exec';
+import { LabError, killPids, mustRun, processAlive, processCommandLine, runCommand, type CommandResult } from './exec';
+import { killProcessesWithTmpfs } from './mountns';
 import { releaseBlocks, reserveBlock } from './blocks';
 import {
   MAX_NODES,
   blockPrefix,
   checkLabName,
   defaultLabDir,
+  NODE_PHYSICAL_INTERFACE,
+  SWITCH_BRIDGE,
   hostVeth,
+  isolatedNetnsTmpfs,
+  isolatedNetnsTmpfsPattern,
   labBridge,
   labNetnsPattern,
   nodeLinkAddresses,
   nodeNetns,
   nodeVeth,
+  switchNetns,
+  switchNodePort,
 } from './naming';
 import { generateKey, readPid, readPublicKey, sshdFiles, startSshd } from './sshd';
 import { labUnavailableReason } from './tools';
-import type { LabFile, LabNode } from './types';
+import type { LabFile, LabNode, LabSwitch } from './types';
 import { PASSWORD_SUDO_USER, ROOT_USER, SUDO_USER, ensureRootUser, ensureSudoUsers } from './users';
-import { LabVm, checkVmInput, createVm } from './vm';
+import { LabVm, checkVmInput, checkVmVlan, createVm } from './vm';
 
 export interface LabUpOptions {
   /** Short lab name, `[a-z0-9]{1,8}`; prefixes every namespace and device of the lab. */
@@ -33,6 +43,21 @@ export interface LabUpOptions {
   readonly nodes?: number;
   /** State directory. @default /var/lib/dhcp-agent-lab/<name> */
   readonly dir?: string;
+  /**
+   * Give each node its own mount namespace with a private /run/netns, as separate machines
+   * have: two nodes can then both create `qdhcp-<network-id>` (two agents serving one network).
+   * The namespaces a node makes are invisible outside it; look at them with {@link Lab.inNode}.
+   * @default false (nodes share this machine's /run/netns; what they make shows up here)
+   */
+  readonly isolatedNetns?: boolean;
+  /**
+   * Add a lab switch (a bridge in namespace `<lab>-s0`) and give each node a "physical"
+   * interface `eth1` plugged into it. The switch does no VLAN filtering, so VLAN sub-interfaces
+   * (`eth1.120`) on the nodes and tagged VMs (`addVm({ onSwitch: true, vlanId: 120 })`) meet on
+   * it as on a trunk.
+   * @default false
+   */
+  readonly switch?: boolean;
 }
 
 /** How a test logs in to a node, see {@link Lab.sshHostConfig}. */
@@ -63,6 +88,14 @@ export class Lab {
   get nodes(): readonly LabNode[] {
     return this.file.nodes;
   }
+  /** Whether each node has a private /run/netns. */
+  get isolatedNetns(): boolean {
+    return this.file.isolatedNetns === true;
+  }
+  /** The lab switch, when the lab has one. */
+  get switch(): LabSwitch | undefined {
+    return this.file.switch;
+  }
 
   /** A node by index, name (`n0`) or namespace. */
   node(ref: number | string = 0): LabNode {
@@ -87,12 +120,38 @@ export class Lab {
     };
   }
 
-  /** Creates a VM plugged into a node's bridge (`<lab>-v<k>`, its `eth0` carrying `mac`). */
-  async addVm(opts: { node?: LabNode | number | string; name: string; mac: string }): Promise<LabVm> {
+  /**
+   * Creates a VM (`<lab>-v<k>`, its `eth0` carrying `mac`) plugged into a node's bridge, or
+   * with `onSwitch` into the lab switch. With `vlanId` its DHCP client runs on `eth0.<vlanId>`,
+   * so its frames carry that VLAN tag.
+   */
+  async addVm(opts: { node?: LabNode | number | string; name: string; mac: string; onSwitch?: boolean; vlanId?: number }): Promise<LabVm> {
     const mac = checkVmInput(opts.name, opts.mac);
-    const node = typeof opts.node === 'object' ? this.node(opts.node.index) : this.node(opts.node ?? 0);
+    checkVmVlan(opts.vlanId);
+    let at: { node: LabNode } | { switch: LabSwitch };
+    if (opts.onSwitch) {
+      if (opts.node !== undefined) throw new RangeError(`VM ${opts.name}: got both node and onSwitch; a VM is plugged into a node's bridge or into the switch`);
+      if (!this.file.switch) throw new LabError(`VM ${opts.name}: lab ${this.name} has no switch (create it with labUp({ switch: true }) or \`lab up --switch\`)`);
+      at = { switch: this.file.switch };
+    } else {
+      at = { node: typeof opts.node === 'object' ? this.node(opts.node.index) : this.node(opts.node ?? 0) };
+    }
     const index = await this.allocateVmIndex();
-    return createVm(this.name, this.dir, node, index, opts.name, mac);
+    return createVm(this.name, this.dir, at, index, opts.name, mac, opts.vlanId);
+  }
+
+  /**
+   * Runs `command` with /bin/sh inside a node: in its network namespace and its mount
+   * namespace (where an isolated node's private /run/netns is), the way a command over SSH
+   * runs there, as root. Resolves with the outcome whatever the exit code.
+   * @throws {LabError} when the node's sshd, whose namespaces are entered, is not running.
+   */
+  async inNode(ref: LabNode | number | string, command: string, opts: { timeoutMs?: number } = {}): Promise<CommandResult> {
+    const n = typeof ref === 'object' ? this.node(ref.index) : this.node(ref);
+    if (!(await isSshd(n.sshdPid))) {
+      throw new LabError(`lab ${this.name} node ${n.name}: its sshd (pid ${n.sshdPid}) is not running, so there are no namespaces to enter`);
+    }
+    return runCommand('nsenter', ['--target', String(n.sshdPid), '--mount', '--net', '/bin/sh', '-c', command], opts);
   }
 
   /** Deletes the lab (same as {@link labDown}). */
@@ -138,7 +197,10 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   // Non-root test users read authorized_keys through this directory.
   await chmod(dir, 0o755);
   const createdAt = new Date().toISOString();
-  await writeLabFile({ version: 1, name, dir, state: 'creating', createdAt, nodes: [] });
+  const isolatedNetns = opts.isolatedNetns === true;
+  const sw: LabSwitch | undefined = opts.switch ? { netns: switchNetns(name), bridge: SWITCH_BRIDGE } : undefined;
+  const flags = { ...(isolatedNetns ? { isolatedNetns } : {}), ...(sw ? { switch: sw } : {}) };
+  await writeLabFile({ version: 1, name, dir, state: 'creating', createdAt, nodes: [], ...flags });
   try {
     const block = await reserveBlock(name);
     const keyPath = `${dir}/id_ed25519`;
@@ -150,10 +212,11 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     // One at a time: the first `ip netns add` on a machine mounts /run/netns, and two doing
     // that at once can fail.
     for (let i = 0; i < count; i++) await mustRun(`node n${i}: create namespace`, 'ip', ['netns', 'add', nodeNetns(name, i)]);
+    if (sw) await createSwitch(sw);
     const nodes = await Promise.all(
-      Array.from({ length: count }, (_, i) => setUpNode({ lab: name, dir, block, index: i, privateKeyPath: keyPath, sudo })),
+      Array.from({ length: count }, (_, i) => setUpNode({ lab: name, dir, block, index: i, privateKeyPath: keyPath, sudo, isolatedNetns, sw })),
     );
-    const file: LabFile = { version: 1, name, dir, state: 'up', subnet: `${blockPrefix(block)}.0/24`, createdAt, nodes };
+    const file: LabFile = { version: 1, name, dir, state: 'up', subnet: `${blockPrefix(block)}.0/24`, createdAt, nodes, ...flags };
     await writeLabFile(file);
     return new Lab(file);
   } catch (err) {
@@ -162,7 +225,26 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   }
 }
 
-async function setUpNode(p: { lab: string; dir: string; block: number; index: number; privateKeyPath: string; sudo: boolean }): Promise<LabNode> {
+async function createSwitch(sw: LabSwitch): Promise<void> {
+  const step = (what: string): string => `switch ${sw.netns}: ${what}`;
+  await mustRun(step('create namespace'), 'ip', ['netns', 'add', sw.netns]);
+  await mustRun(step('loopback up'), 'ip', ['-n', sw.netns, 'link', 'set', 'lo', 'up']);
+  await mustRun(step('create bridge'), 'ip', ['-n', sw.netns, 'link', 'add', sw.bridge, 'type', 'bridge', 'forward_delay', '0']);
+  await mustRun(step('bridge up'), 'ip', ['-n', sw.netns, 'link', 'set', sw.bridge, 'up']);
+}
+
+interface NodeSetup {
+  readonly lab: string;
+  readonly dir: string;
+  readonly block: number;
+  readonly index: number;
+  readonly privateKeyPath: string;
+  readonly sudo: boolean;
+  readonly isolatedNetns: boolean;
+  readonly sw: LabSwitch | undefined;
+}
+
+async function setUpNode(p: NodeSetup): Promise<LabNode> {
   const i = p.index;
   const netns = nodeNetns(p.lab, i);
   const step = (what: string): string => `node n${i}: ${what}`;
@@ -181,7 +263,22 @@ async function setUpNode(p: { lab: string; dir: string; block: number; index: nu
   await mustRun(step('node link up'), 'ip', ['-n', netns, 'link', 'set', nv, 'up']);
   await mustRun(step('create bridge'), 'ip', ['-n', netns, 'link', 'add', bridge, 'type', 'bridge', 'forward_delay', '0']);
   await mustRun(step('bridge up'), 'ip', ['-n', netns, 'link', 'set', bridge, 'up']);
-  const sshd = await startSshd({ netns, nodeDir, address: addr.node, authorizedKeysFile: `${p.dir}/authorized_keys` });
+  if (p.sw) {
+    const port = switchNodePort(p.lab, i);
+    await mustRun(step(`create ${NODE_PHYSICAL_INTERFACE}`), 'ip', [
+      'link', 'add', 'name', port, 'netns', p.sw.netns, 'type', 'veth',
+      'peer', 'name', NODE_PHYSICAL_INTERFACE, 'netns', netns,
+    ]);
+    await mustRun(step(`plug ${NODE_PHYSICAL_INTERFACE} into the switch`), 'ip', ['-n', p.sw.netns, 'link', 'set', port, 'master', p.sw.bridge, 'up']);
+    await mustRun(step(`${NODE_PHYSICAL_INTERFACE} up`), 'ip', ['-n', netns, 'link', 'set', NODE_PHYSICAL_INTERFACE, 'up']);
+  }
+  const sshd = await startSshd({
+    netns,
+    nodeDir,
+    address: addr.node,
+    authorizedKeysFile: `${p.dir}/authorized_keys`,
+    ...(p.isolatedNetns ? { isolatedNetnsTmpfs: isolatedNetnsTmpfs(p.lab, i) } : {}),
+  });
   return {
     name: `n${i}`,
     index: i,
@@ -198,6 +295,8 @@ async function setUpNode(p: { lab: string; dir: string; block: number; index: nu
     dir: nodeDir,
     sshdPid: sshd.pid,
     ...(p.sudo ? { sudoUser: SUDO_USER, passwordSudoUser: PASSWORD_SUDO_USER } : {}),
+    ...(p.isolatedNetns ? { isolatedNetns: true } : {}),
+    ...(p.sw ? { physicalInterface: NODE_PHYSICAL_INTERFACE } : {}),
   };
 }
 
@@ -221,6 +320,9 @@ export interface LabStatus {
   readonly dir: string;
   readonly state: LabFile['state'] | 'absent';
   readonly subnet?: string;
+  readonly isolatedNetns?: boolean;
+  /** The switch's namespace, when the lab has a switch. */
+  readonly switch?: string;
   readonly netns: readonly string[];
   readonly devices: readonly string[];
   readonly nodes: ReadonlyArray<{ name: string; address: string; sshdRunning: boolean }>;
@@ -240,6 +342,8 @@ export async function labStatus(name: string, dir: string = defaultLabDir(name))
     dir,
     state: file?.state ?? 'absent',
     subnet: file?.subnet,
+    ...(file?.isolatedNetns ? { isolatedNetns: true } : {}),
+    ...(file?.switch ? { switch: file.switch.netns } : {}),
     netns: (await listNetns()).filter((n) => pattern.test(n)),
     devices: await rootDevicesOf(name),
     nodes,
@@ -249,8 +353,10 @@ export async function labStatus(name: string, dir: string = defaultLabDir(name))
 /**
  * Removes lab `name`: stops its sshds (by pid), kills every process in its namespaces and in
  * namespaces wired to its nodes (what an agent created there, e.g. `qdhcp-…` with its
- * dnsmasq), deletes those namespaces and the lab's root-namespace devices, frees its address
- * block and deletes its state directory. Safe to call when nothing (or only part) is there.
+ * dnsmasq), and every process left in an isolated node's mount namespace (whose namespaces
+ * have no name here; they go with the last of those processes, the private /run/netns too),
+ * deletes the namespaces and the lab's root-namespace devices, frees its address block and
+ * deletes its state directory. Safe to call when nothing (or only part) is there.
  */
 export async function labDown(name: string, dir: string = defaultLabDir(name)): Promise<void> {
   checkLabName(name);
@@ -263,6 +369,8 @@ export async function labDown(name: string, dir: string = defaultLabDir(name)): 
     if (pid !== undefined && (await isSshd(pid))) sshdPids.push(pid);
   }
   await killPids(sshdPids);
+  // Whether or not lab.json says the nodes were isolated: an interrupted run may have lost it.
+  await killProcessesWithTmpfs(isolatedNetnsTmpfsPattern(name));
 
   const mine = (await listNetns()).filter((n) => pattern.test(n));
   const attached = await namespacesWiredTo(mine.filter((n) => n.startsWith(`${name}-n`)), new Set(mine));

@@ -29,9 +29,31 @@ export const vmNetns = (lab: string, k: number): string => `${lab}-v${k}`;
 export const vmNodeVeth = (lab: string, k: number): string => `${lab}-t${k}`;
 export const labBridge = (lab: string): string => `br-${lab}`;
 
-/** Matches the namespaces of lab `name` (nodes and VMs). */
+/** The lab switch's namespace (it holds one bridge, {@link SWITCH_BRIDGE}). */
+export const switchNetns = (lab: string): string => `${lab}-s0`;
+/** The bridge inside the switch namespace: no VLAN filtering, so tagged frames pass as they are. */
+export const SWITCH_BRIDGE = 'switch';
+/** The switch-side end of node `i`'s physical interface. */
+export const switchNodePort = (lab: string, i: number): string => `${lab}-e${i}`;
+/** The name of every node's "physical" interface, plugged into the switch. */
+export const NODE_PHYSICAL_INTERFACE = 'eth1';
+
+/**
+ * Source name of the tmpfs an isolated node mounts on its private `/run/netns`. It shows in
+ * `/proc/<pid>/mountinfo` of every process in the node's mount namespace and of those copied
+ * from it (`ip netns exec` makes one per command, dnsmasq included), which is how `labDown`
+ * finds them when their network namespaces have no name outside the node.
+ */
+export const isolatedNetnsTmpfs = (lab: string, i: number): string => `dhcp-agent-lab-${lab}-n${i}`;
+
+/** Matches the {@link isolatedNetnsTmpfs} names of lab `name`. */
+export function isolatedNetnsTmpfsPattern(name: string): RegExp {
+  return new RegExp(`^dhcp-agent-lab-${name}-n[0-9]+$`);
+}
+
+/** Matches the namespaces of lab `name` (nodes, VMs and the switch). */
 export function labNetnsPattern(name: string): RegExp {
-  return new RegExp(`^${name}-[nv][0-9]+$`);
+  return new RegExp(`^${name}-[nvs][0-9]+$`);
 }
 
 /**

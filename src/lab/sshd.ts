@@ -1,13 +1,16 @@
 /**
  * One OpenSSH sshd per lab node, inside the node's network namespace. Started through
  * `nsenter --net=…` (not `ip netns exec`, which would give sshd a private mount namespace and
- * hide every namespace the agent creates over SSH from the rest of the machine).
+ * hide every namespace the agent creates over SSH from the rest of the machine). An isolated
+ * node wants exactly that hiding, done on purpose: sshd gets a mount namespace of its own with
+ * a private /run/netns (see mountns.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fingerprintSha256 } from '../host/known-hosts';
 import { LabError, mustRun, processAlive, sleep } from './exec';
+import { ISOLATE_NETNS_SCRIPT } from './mountns';
 import { requireProgram } from './tools';
 
 /** Files of one node's sshd, all inside the node's directory. */
@@ -46,6 +49,8 @@ export interface SshdSpec {
   readonly nodeDir: string;
   readonly address: string;
   readonly authorizedKeysFile: string;
+  /** Source name of the tmpfs for a private /run/netns; unset: sshd shares this mount namespace. */
+  readonly isolatedNetnsTmpfs?: string;
 }
 
 /** Writes the node's sshd config and host key, starts sshd and waits until it accepts TCP. */
@@ -86,7 +91,11 @@ export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeyS
   try {
     // sshd forks into the background and the started process exits; its output goes to a
     // file so no daemon ever holds this process's (or a test runner's) pipes.
-    const child = spawn(nsenter, [`--net=/run/netns/${spec.netns}`, sshd, '-f', f.config, '-E', f.log], {
+    const sshdArgv = [sshd, '-f', f.config, '-E', f.log];
+    const isolate = spec.isolatedNetnsTmpfs
+      ? [requireProgram('unshare', 'util-linux'), '--mount', '--propagation', 'private', '/bin/sh', '-c', ISOLATE_NETNS_SCRIPT, 'sh', spec.isolatedNetnsTmpfs]
+      : [];
+    const child = spawn(nsenter, [`--net=/run/netns/${spec.netns}`, ...isolate, ...sshdArgv], {
       stdio: ['ignore', out.fd, out.fd],
       detached: true,
     });

@@ -2,6 +2,7 @@
  * Finding the programs the lab needs and checking it runs as root, with errors that say what
  * to install.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 
 const DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
@@ -51,4 +52,29 @@ export function dhcpClientCommand(): string[] {
   const busybox = findProgram('busybox');
   if (busybox) return [busybox, 'udhcpc'];
   throw new Error('lab VM DHCP: neither udhcpc nor busybox found; install the Debian package udhcpc or busybox');
+}
+
+let vlanReason: string | undefined | null = null;
+
+/**
+ * Why this kernel cannot make 802.1Q VLAN devices (`ip link add … type vlan`), or undefined
+ * when it can. Some kernels (e.g. microVM kernels) are built without CONFIG_VLAN_8021Q; there
+ * neither an agent's `eth1.<vlan>` nor a tagged lab VM can exist. Tried once, in a throwaway
+ * network namespace; synchronous, so test files can compute a `skip` reason at load time.
+ */
+export function vlanUnavailableReason(): string | undefined {
+  if (vlanReason !== null) return vlanReason;
+  const unshare = findProgram('unshare');
+  const ip = findProgram('ip');
+  if (labUnavailableReason() || !unshare || !ip) {
+    vlanReason = labUnavailableReason() ?? 'unshare (util-linux) or ip (iproute2) is missing';
+    return vlanReason;
+  }
+  const probe = `"$1" link add dev vlprobe type veth peer name vlpeer && "$1" link add link vlprobe name vlprobe.2 type vlan id 2`;
+  const r = spawnSync(unshare, ['--net', '/bin/sh', '-c', probe, 'sh', ip], { encoding: 'utf8', timeout: 10_000 });
+  vlanReason =
+    r.status === 0
+      ? undefined
+      : `this kernel cannot make 802.1Q VLAN devices (\`ip link add … type vlan\` says: ${(r.stderr || r.error?.message || '').trim() || `exit ${r.status}`}); it needs CONFIG_VLAN_8021Q (module 8021q)`;
+  return vlanReason;
 }

@@ -32,6 +32,21 @@ export interface LabNode {
   readonly sudoUser?: string;
   /** A user whose sudo asks for a password, when sudo is installed. */
   readonly passwordSudoUser?: string;
+  /**
+   * The node has its own mount namespace with a private /run/netns (`labUp({ isolatedNetns })`):
+   * namespaces made on the node are seen only inside it (see `Lab.inNode`).
+   */
+  readonly isolatedNetns?: boolean;
+  /** The node's "physical" interface (`eth1`), plugged into the lab switch (`labUp({ switch })`). */
+  readonly physicalInterface?: string;
+}
+
+/** The lab switch: a bridge in a namespace of its own linking the nodes' physical interfaces. */
+export interface LabSwitch {
+  /** `<lab>-s0`. */
+  readonly netns: string;
+  /** The bridge in it (no VLAN filtering: tagged frames pass unchanged). */
+  readonly bridge: string;
 }
 
 /** What `lab.json` holds. */
@@ -45,6 +60,9 @@ export interface LabFile {
   readonly subnet?: string;
   readonly createdAt: string;
   readonly nodes: readonly LabNode[];
+  /** Every node has a private /run/netns. */
+  readonly isolatedNetns?: boolean;
+  readonly switch?: LabSwitch;
 }
 
 /** What a VM's DHCP client was given. */

@@ -1,13 +1,14 @@
 /**
  * A lab "VM": a network namespace whose `eth0` (with the VM's MAC) is a veth plugged into a
- * node's bridge, and a real DHCP client (busybox udhcpc) run in it on demand.
+ * node's bridge or into the lab switch, and a real DHCP client (busybox udhcpc) run in it on
+ * demand, on `eth0` or on a VLAN sub-interface `eth0.<vlan>` (which carries eth0's MAC).
  */
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { shq } from '../host/quote';
 import { LabError, killPids, mustRun, runCommand } from './exec';
 import { vmNetns, vmNodeVeth } from './naming';
-import { dhcpClientCommand } from './tools';
-import type { DhcpLease, LabNode } from './types';
+import { dhcpClientCommand, vlanUnavailableReason } from './tools';
+import type { DhcpLease, LabNode, LabSwitch } from './types';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const VM_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
@@ -22,14 +23,18 @@ export class LabVm {
     readonly netns: string,
     /** MAC of the VM's `eth0`. */
     readonly mac: string,
-    /** The node whose bridge the VM is plugged into. */
-    readonly node: LabNode,
+    /** The node whose bridge the VM is plugged into; undefined for a VM on the lab switch. */
+    readonly node: LabNode | undefined,
     /** The VM's directory in the lab dir (DHCP client script, lease, log). */
     readonly dir: string,
+    /** The interface the DHCP client runs on: `eth0`, or `eth0.<vlanId>`. */
+    readonly interfaceName: string = 'eth0',
+    /** The VLAN the VM's traffic is tagged with, if any. */
+    readonly vlanId?: number,
   ) {}
 
   /**
-   * Runs udhcpc once on `eth0`: it asks for subnet, router, dns, domain, hostname, mtu, lease
+   * Runs udhcpc once on {@link interfaceName}: it asks for subnet, router, dns, domain, hostname, mtu, lease
    * time, classless static routes, TFTP server and boot file, configures the address it gets,
    * and exits.
    * @throws {LabError} when no lease arrived within `timeoutMs` (default 10000).
@@ -44,7 +49,7 @@ export class LabVm {
     // udhcpc sends a DISCOVER per second; the hard limit below only catches a stuck client.
     const tries = Math.max(1, Math.ceil(timeoutMs / 1000));
     const client = dhcpClientCommand();
-    const args = [`--net=/run/netns/${this.netns}`, ...client, '-i', 'eth0', '-f', '-q', '-n', '-t', String(tries), '-T', '1', '-s', script];
+    const args = [`--net=/run/netns/${this.netns}`, ...client, '-i', this.interfaceName, '-f', '-q', '-n', '-t', String(tries), '-T', '1', '-s', script];
     for (const o of ['subnet', 'router', 'dns', 'domain', 'hostname', 'mtu', 'lease', 'staticroutes', 'tftp', 'bootfile']) args.push('-O', o);
     // A clean environment: `raw` then holds only what the client set.
     const r = await runCommand('nsenter', args, {
@@ -69,6 +74,13 @@ export class LabVm {
   }
 }
 
+/** Checks a VM's VLAN id: undefined (untagged) or 1..4094. */
+export function checkVmVlan(vlanId: number | undefined): void {
+  if (vlanId !== undefined && !(Number.isInteger(vlanId) && vlanId >= 1 && vlanId <= 4094)) {
+    throw new RangeError(`VM vlanId: got ${JSON.stringify(vlanId)}; unset (untagged) or a whole number 1..4094 is allowed`);
+  }
+}
+
 /** Checks `addVm` input; returns the MAC in lower case. */
 export function checkVmInput(name: string, mac: string): string {
   if (typeof name !== 'string' || !VM_NAME_RE.test(name)) {
@@ -81,10 +93,26 @@ export function checkVmInput(name: string, mac: string): string {
   return m;
 }
 
-/** Creates VM `index` of lab `lab` on `node`. */
-export async function createVm(lab: string, labDir: string, node: LabNode, index: number, name: string, mac: string): Promise<LabVm> {
+/** Where a VM is plugged in: a node's bridge, or the lab switch. */
+export type VmAttachment = { readonly node: LabNode } | { readonly switch: LabSwitch };
+
+/** Creates VM `index` of lab `lab`, plugged in at `at`, its DHCP client tagging with `vlanId` when set. */
+export async function createVm(
+  lab: string,
+  labDir: string,
+  at: VmAttachment,
+  index: number,
+  name: string,
+  mac: string,
+  vlanId?: number,
+): Promise<LabVm> {
+  checkVmVlan(vlanId);
+  const noVlan = vlanId === undefined ? undefined : vlanUnavailableReason();
+  if (noVlan) throw new LabError(`VM ${name}: cannot tag with VLAN ${vlanId}: ${noVlan}`);
   const netns = vmNetns(lab, index);
   const dir = `${labDir}/vms/v${index}`;
+  const { netns: peerNetns, bridge } = 'node' in at ? at.node : at.switch;
+  const ifName = vlanId === undefined ? 'eth0' : `eth0.${vlanId}`;
   await mkdir(dir, { recursive: true, mode: 0o755 });
   try {
     await mustRun(`VM ${name}: create namespace`, 'ip', ['netns', 'add', netns]);
@@ -92,16 +120,20 @@ export async function createVm(lab: string, labDir: string, node: LabNode, index
     // Both ends are created from here straight into their namespaces.
     const port = vmNodeVeth(lab, index);
     await mustRun(`VM ${name}: create veth`, 'ip', [
-      'link', 'add', 'name', port, 'netns', node.netns, 'type', 'veth',
+      'link', 'add', 'name', port, 'netns', peerNetns, 'type', 'veth',
       'peer', 'name', 'eth0', 'address', mac, 'netns', netns,
     ]);
-    await mustRun(`VM ${name}: plug into ${node.bridge}`, 'ip', ['-n', node.netns, 'link', 'set', port, 'master', node.bridge, 'up']);
+    await mustRun(`VM ${name}: plug into ${bridge}`, 'ip', ['-n', peerNetns, 'link', 'set', port, 'master', bridge, 'up']);
     await mustRun(`VM ${name}: eth0 up`, 'ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
+    if (vlanId !== undefined) {
+      await mustRun(`VM ${name}: create ${ifName}`, 'ip', ['-n', netns, 'link', 'add', 'link', 'eth0', 'name', ifName, 'type', 'vlan', 'id', String(vlanId)]);
+      await mustRun(`VM ${name}: ${ifName} up`, 'ip', ['-n', netns, 'link', 'set', ifName, 'up']);
+    }
   } catch (err) {
     await removeVmNetns(netns);
     throw err;
   }
-  return new LabVm(name, index, netns, mac, node, dir);
+  return new LabVm(name, index, netns, mac, 'node' in at ? at.node : undefined, dir, ifName, vlanId);
 }
 
 async function removeVmNetns(netns: string): Promise<void> {

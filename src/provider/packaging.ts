@@ -17,31 +17,55 @@ import { join } from 'node:path';
 import { PACKAGE_NAME, PROVIDER_SOURCE, providerVersion } from './version';
 
 /**
- * Finds the provider bundle and runs it. Kept as one `node -e` program so that the search costs
- * no extra process start; it must not contain single quotes (it sits in a single-quoted string).
+ * A `node -e` program that finds one of the package's bundles and runs it: at `envVar` if set,
+ * else from the working directory and from the launcher's own directory (node_modules, or the
+ * package's own checkout). One program, so finding it costs no extra process start. It must
+ * hold no single quote (it sits in a single-quoted shell word) and no "${" or "%{" (Terraform
+ * would read those as templates in a local-exec command).
  */
-const LAUNCHER_JS = [
-  'const fs=require("fs"),path=require("path");',
-  `const pkg="${PACKAGE_NAME}",rel="dist/provider.cjs",tried=[];`,
-  'function isFile(f){try{return fs.statSync(f).isFile()}catch(e){return false}}',
-  'function fromDir(start){',
-  ' try{return require.resolve(pkg+"/"+rel,{paths:[start]})}catch(e){}',
-  ' for(let d=path.resolve(start);;d=path.dirname(d)){',
-  '  const m=path.join(d,"node_modules",pkg,rel);if(isFile(m))return m;',
-  '  try{if(JSON.parse(fs.readFileSync(path.join(d,"package.json"),"utf8")).name===pkg){const f=path.join(d,rel);tried.push(f);if(isFile(f))return f}}catch(e){}',
-  '  if(path.dirname(d)===d)return null}}',
-  'function find(){',
-  ' const env=process.env.DHCP_AGENT_PROVIDER_JS;',
-  ' if(env){if(isFile(env))return path.resolve(env);tried.push(env+" (from DHCP_AGENT_PROVIDER_JS)");return null}',
-  ' const self=process.argv[1]||"",dirs=[process.cwd()];',
-  ' if(self){dirs.push(path.dirname(path.resolve(self)));try{dirs.push(path.dirname(fs.realpathSync(self)))}catch(e){}}',
-  ' for(const d of dirs){const f=fromDir(d);if(f)return f;tried.push(path.join(d,"node_modules",pkg,rel)+" and above")}',
-  ' return null}',
-  'const found=find();',
-  'if(!found){process.stderr.write("terraform-provider-dhcpagent: cannot find "+pkg+"/"+rel+"\\nLooked at:\\n  "+tried.join("\\n  ")+',
-  '"\\nInstall "+pkg+" in the project that runs Terraform (npm install "+pkg+"), build it (npm run build) when working on the package itself, or set DHCP_AGENT_PROVIDER_JS to the path of provider.cjs.\\n");process.exit(1)}',
-  'require(found);',
-].join('\n');
+function finderProgram(o: { rel: string; envVar: string; who: string; run: string }): string {
+  const js = [
+    'const fs=require("fs"),path=require("path");',
+    `const pkg="${PACKAGE_NAME}",rel="${o.rel}",tried=[];`,
+    'function isFile(f){try{return fs.statSync(f).isFile()}catch(e){return false}}',
+    'function fromDir(start){',
+    ' try{return require.resolve(pkg+"/"+rel,{paths:[start]})}catch(e){}',
+    ' for(let d=path.resolve(start);;d=path.dirname(d)){',
+    '  const m=path.join(d,"node_modules",pkg,rel);if(isFile(m))return m;',
+    '  try{if(JSON.parse(fs.readFileSync(path.join(d,"package.json"),"utf8")).name===pkg){const f=path.join(d,rel);tried.push(f);if(isFile(f))return f}}catch(e){}',
+    '  if(path.dirname(d)===d)return null}}',
+    'function find(){',
+    ` const env=process.env.${o.envVar};`,
+    ` if(env){if(isFile(env))return path.resolve(env);tried.push(env+" (from ${o.envVar})");return null}`,
+    ' const self=process.argv[1]||"",dirs=[process.cwd()];',
+    ' if(self){dirs.push(path.dirname(path.resolve(self)));try{dirs.push(path.dirname(fs.realpathSync(self)))}catch(e){}}',
+    ' for(const d of dirs){const f=fromDir(d);if(f)return f;tried.push(path.join(d,"node_modules",pkg,rel)+" and above")}',
+    ' return null}',
+    'const found=find();',
+    `if(!found){process.stderr.write("${o.who}: cannot find "+pkg+"/"+rel+"\\nLooked at:\\n  "+tried.join("\\n  ")+`,
+    `"\\nInstall "+pkg+" in the project that runs Terraform (npm install "+pkg+"), build it (npm run build) when working on the package itself, or set ${o.envVar} to the path of the bundle.\\n");process.exit(1)}`,
+    o.run,
+  ].join('\n');
+  if (/'|\$\{|%\{/.test(js)) throw new Error(`packaging: the ${o.who} finder must hold no single quote, "\${" or "%{"`);
+  return js;
+}
+
+const LAUNCHER_JS = finderProgram({ rel: 'dist/provider.cjs', envVar: 'DHCP_AGENT_PROVIDER_JS', who: 'terraform-provider-dhcpagent', run: 'require(found);' });
+
+/**
+ * A shell command running the `dhcp-agent` CLI bundle (`dist/cli.cjs`) with `args`, found like
+ * the provider (env `DHCP_AGENT_CLI_JS`, else from the working directory). Free of
+ * machine-specific paths, so it can sit in Terraform state (portable mode's provisioners).
+ */
+export function cliCommand(args: string): string {
+  const js = finderProgram({
+    rel: 'dist/cli.cjs',
+    envVar: 'DHCP_AGENT_CLI_JS',
+    who: 'dhcp-agent',
+    run: 'require(found).main(process.argv.slice(1)).then(function(c){process.exitCode=c},function(e){process.stderr.write(String(e&&e.stack||e)+"\\n");process.exitCode=1});',
+  });
+  return `node -e '${js}' ${args}`;
+}
 
 /** The launcher script: identical bytes everywhere, so one lock-file hash fits all machines. */
 export const LAUNCHER_SCRIPT = `#!/bin/sh
@@ -53,7 +77,6 @@ export const LAUNCHER_SCRIPT = `#!/bin/sh
 exec "\${DHCP_AGENT_NODE:-node}" -e '${LAUNCHER_JS}' "$0"
 `;
 
-if (LAUNCHER_JS.includes("'")) throw new Error('packaging: the launcher program must not contain single quotes');
 
 /** Terraform's name for a platform, e.g. `linux_amd64`. */
 export function terraformPlatform(platform: string = process.platform, arch: string = process.arch): string {
