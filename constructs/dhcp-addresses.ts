@@ -3,6 +3,7 @@
  * allocates a DHCP port: the first free addresses of the allocation pools, avoiding the
  * gateway and every address the app gives its ports.
  */
+import { ValidationError } from '../src/model/errors';
 import { addressAt, canonicalIp, cidrContains, ipToBigInt, parseCidr } from '../src/model/ip';
 import type { Subnet } from '../src/model/types';
 
@@ -15,7 +16,7 @@ const MAX_CANDIDATES = 1_000_000n;
  * @param fixed per agent, addresses given explicitly (used as they are, on the subnet that holds them)
  * @param taken addresses of the app's ports
  * @returns per agent, one address per DHCP-enabled subnet, in subnet order
- * @throws when a subnet has no free address left for an agent
+ * @throws ValidationError naming the subnet's pools (or CIDR) when it has no free address left for an agent
  */
 export function allocateDhcpAddresses(subnets: readonly Subnet[], agents: number, fixed: readonly (readonly string[] | undefined)[], taken: Iterable<string>): string[][] {
   const used = new Set<string>();
@@ -40,12 +41,25 @@ export function allocateDhcpAddresses(subnets: readonly Subnet[], agents: number
           break;
         }
       }
-      if (!chosen) throw new Error(`subnet ${subnet.cidr}: no free address left for the DHCP port of agent ${i + 1}`);
+      if (!chosen) throw exhausted(subnets.indexOf(subnet), subnet, i, agents);
       used.add(chosen);
       out[i].push(chosen);
     }
   }
   return out;
+}
+
+function exhausted(index: number, subnet: Subnet, agent: number, agents: number): ValidationError {
+  const pools = subnet.allocationPools.length > 0;
+  return new ValidationError([
+    {
+      path: `subnets[${index}].${pools ? 'allocationPools' : 'cidr'}`,
+      value: pools ? subnet.allocationPools : subnet.cidr,
+      allowed:
+        `${pools ? 'allocation pools' : 'a subnet'} with a free address for the DHCP port of each of the ${agents} agent(s); ` +
+        `none is left for agents[${agent}] (the gateway, the addresses of the network's ports and of the other agents' DHCP ports are taken)`,
+    },
+  ]);
 }
 
 /** Addresses of the allocation pools in order, or of the whole subnet without its network/broadcast addresses. */

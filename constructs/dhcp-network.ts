@@ -1,8 +1,8 @@
 import { Lazy, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { withDefaults } from '../src/model/agent-options';
-import type { ValidationIssue } from '../src/model/errors';
-import { cidrContains, parseCidr } from '../src/model/ip';
+import { ValidationError, type ValidationIssue } from '../src/model/errors';
+import { canonicalIp, cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '../src/model/ip';
 import { dhcpPortId, dhcpPortMac, namespaceName, uuidV5 } from '../src/model/naming';
 import { networkFromNeutronJson, networkFromOpenstackCli, portsFromNeutronJson } from '../src/model/neutron-json';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port, type Subnet } from '../src/model/types';
@@ -13,7 +13,7 @@ import type { DhcpAgentNode } from './dhcp-agent-node';
 import { DhcpPort } from './dhcp-port';
 import { DhcpagentProvider } from './l1/provider';
 import { NetworkResource } from './l1/resources';
-import { checkUnlessToken, throwIfInvalid, unresolved } from './validation';
+import { checkUnlessToken, invalidAt, throwIfInvalid, unresolved } from './validation';
 
 /** A route clients get in addition to the default route (classless static routes). */
 export interface DhcpHostRoute {
@@ -91,7 +91,7 @@ export interface DhcpServerPort {
   readonly macAddress?: string;
   /**
    * The DHCP server's address on each DHCP-enabled subnet.
-   * @default - allocated at synth time from the allocation pools, avoiding every port address of the app
+   * @default - allocated at synth time from the allocation pools, avoiding the gateway and every port address of the network
    */
   readonly ipAddresses?: string[];
 }
@@ -236,17 +236,27 @@ export class DhcpNetwork extends Construct {
    * const net = DhcpNetwork.fromNeutron(stack, 'tenant-a', networkJson, portsJson, { agents: [node], bridge: 'br-lab' });
    */
   static fromNeutron(scope: Construct, id: string, networkJson: unknown, portsJson: unknown, options: DhcpNetworkFromNeutronOptions): DhcpNetwork {
-    const embedded = Array.isArray((networkJson as { subnets?: unknown })?.subnets) && ((networkJson as { subnets: unknown[] }).subnets[0] ?? {}) instanceof Object;
-    const converted = options.subnetsJson
-      ? networkFromOpenstackCli(networkJson, options.subnetsJson, portsJson)
-      : embedded
-        ? networkFromNeutronJson({ ...(networkJson as object), ports: [] })
-        : networkFromOpenstackCli(networkJson, [], portsJson);
-    const ports = options.subnetsJson || !embedded ? { value: converted.value?.ports ?? [], issues: [] } : portsFromNeutronJson(portsJson);
-    const issues = [...converted.issues, ...ports.issues];
-    if (!converted.value || issues.length) {
-      throw new Error(`dhcp network '${id}' from neutron JSON:\n${issues.map((i) => `  ${i.path}: got ${JSON.stringify(i.value)}; ${i.allowed}`).join('\n')}`);
-    }
+    // The API wraps a network as {"network": {...}}.
+    const shown = isObject(networkJson) && !('id' in networkJson) && isObject(networkJson.network) ? networkJson.network : networkJson;
+    const embedded = isObject(shown) && Array.isArray(shown.subnets) && isObject(shown.subnets[0] ?? {});
+    const fromCli = options.subnetsJson !== undefined || !embedded;
+    const converted = fromCli
+      ? networkFromOpenstackCli(networkJson, options.subnetsJson ?? [], portsJson)
+      : networkFromNeutronJson({ ...(shown as object), ports: [] });
+    const ports = fromCli ? { value: converted.value?.ports ?? [], issues: [] } : portsFromNeutronJson(portsJson);
+    // Issue paths name the argument the value came from.
+    const issues = [
+      ...converted.issues.map((i) => ({
+        ...i,
+        path: fromCli ? i.path.replace(/^network/, 'networkJson').replace(/^subnets/, 'subnetsJson').replace(/^ports/, 'portsJson') : under('networkJson', i.path),
+        allowed:
+          fromCli && !options.subnetsJson && i.path.startsWith('network.subnets[')
+            ? `${i.allowed}; networkJson lists subnet ids only: pass the subnets' \`openstack subnet show -f json\` output as the subnetsJson option`
+            : i.allowed,
+      })),
+      ...ports.issues.map((i) => ({ ...i, path: under('portsJson', i.path) })),
+    ];
+    if (!converted.value || issues.length) throw invalidAt('dhcp network', id, scope.node.path ? `${scope.node.path}/${id}` : id, issues);
     const neutron = converted.value;
     const { subnetsJson: _s, ...props } = options;
     const dhcpPorts = (ports.value ?? []).filter((p) => p.deviceOwner === DEVICE_OWNER_DHCP);
@@ -280,7 +290,8 @@ export class DhcpNetwork extends Construct {
         fixedIps: port.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId })),
         hostname: names.size === 1 ? [...names][0] : undefined,
         deviceOwner: port.deviceOwner || undefined,
-        extraDhcpOpts: port.extraDhcpOpts.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion })),
+        // None at all stays unset, as for a port declared by hand (and as an imported port reads).
+        extraDhcpOpts: port.extraDhcpOpts.length ? port.extraDhcpOpts.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion })) : undefined,
       });
     }
     return net;
@@ -299,6 +310,7 @@ export class DhcpNetwork extends Construct {
   readonly resources: readonly NetworkResource[];
   private readonly _ports: DhcpPort[] = [];
   private readonly dhcpServerPorts: { id: string; macAddress: string; fixed?: readonly string[] }[];
+  private readonly allocatable: boolean;
 
   constructor(scope: Construct, id: string, props: DhcpNetworkProps) {
     super(scope, id);
@@ -339,7 +351,7 @@ export class DhcpNetwork extends Construct {
     }));
     if (this.subnets.length === 0) issues.push({ path: 'subnets', value: [], allowed: 'at least one subnet' });
     else if (!this.subnets.some((s) => s.enableDhcp)) issues.push({ path: 'subnets', value: this.subnets.map((s) => s.cidr), allowed: 'at least one subnet with enableDhcp' });
-    if (!unresolved(props.subnets)) issues.push(...validateNetwork({ id: this.networkId, mtu: props.mtu, subnets: this.subnets, ports: [] }).filter((i) => i.path !== 'id'));
+    if (!unresolved(props.subnets)) issues.push(...validateNetwork({ id: this.networkId, mtu: unresolved(props.mtu) ? undefined : props.mtu, subnets: this.subnets, ports: [] }).filter((i) => i.path !== 'id'));
 
     this.options = withDefaults({
       dnsDomain: props.dnsDomain,
@@ -360,11 +372,37 @@ export class DhcpNetwork extends Construct {
       }
     }
 
+    const dhcpPorts = props.dhcpPorts ?? [];
+    if (dhcpPorts.length > agents.length) {
+      issues.push({ path: 'dhcpPorts', value: dhcpPorts, allowed: `at most one entry per agent, in the order of agents (${agents.length} agent(s))` });
+    }
+    // Allocation reads these at synth time; with a token among them the given addresses are used as they are.
+    this.allocatable = !unresolved([this.subnets.map((s) => [s.cidr, s.enableDhcp, s.gatewayIp, s.allocationPools]), dhcpPorts.map((p) => p.ipAddresses)]);
+    const givenIps = new Map<string, string>();
+    const givenMacs = new Map<string, string>();
     this.dhcpServerPorts = agents.map((agent, i) => {
-      const given = props.dhcpPorts?.[i] ?? {};
-      checkUnlessToken(issues, given.id, (v) => (v === undefined ? null : checkId(v, `dhcpPorts[${i}].id`)));
-      checkUnlessToken(issues, given.macAddress, (v) => (v === undefined ? null : checkMac(v, `dhcpPorts[${i}].macAddress`)));
-      (given.ipAddresses ?? []).forEach((ip, j) => checkUnlessToken(issues, ip, (v) => checkIp(v, `dhcpPorts[${i}].ipAddresses[${j}]`)));
+      const given = dhcpPorts[i] ?? {};
+      const at = `dhcpPorts[${i}]`;
+      checkUnlessToken(issues, given.id, (v) => (v === undefined ? null : checkId(v, `${at}.id`)));
+      checkUnlessToken(issues, given.macAddress, (v) =>
+        v === undefined ? null : (checkMac(v, `${at}.macAddress`) ?? firstUse(givenMacs, v.toLowerCase(), `${at}.macAddress`, v, "a MAC address not given to another agent's DHCP port")),
+      );
+      const ownSubnets = new Map<string, string>();
+      (given.ipAddresses ?? []).forEach((ip, j) =>
+        checkUnlessToken(issues, ip, (v) => {
+          const path = `${at}.ipAddresses[${j}]`;
+          return checkIp(v, path) ?? (this.allocatable ? checkDhcpServerAddress(v, path, this.subnets, ownSubnets, givenIps) : null);
+        }),
+      );
+      if (!this.allocatable && agents.length > 1 && given.ipAddresses === undefined) {
+        issues.push({
+          path: `${at}.ipAddresses`,
+          value: undefined,
+          allowed:
+            "the agent's DHCP server address on each DHCP-enabled subnet, in subnet order: a subnet's cidr, gatewayIp, enableDhcp or allocationPools, " +
+            'or a DHCP address given in dhcpPorts, is a token, so distinct addresses for several agents cannot be chosen at synth time',
+        });
+      }
       return {
         id: given.id ?? dhcpPortId(agent.host, this.networkId),
         macAddress: given.macAddress ?? dhcpPortMac(agent.host, this.networkId),
@@ -400,7 +438,8 @@ export class DhcpNetwork extends Construct {
         })),
         dhcpPortId: self.id,
         dhcpMacAddress: self.macAddress,
-        dhcpIpAddresses: Lazy.listValue({ produce: () => this.dhcpAddresses()[i] }),
+        // Empty only when nothing can be chosen at synth time: then the provider picks the address.
+        dhcpIpAddresses: Lazy.listValue({ produce: () => this.dhcpAddresses()[i] }, { omitEmpty: true }),
         peerDhcpPorts:
           agents.length > 1
             ? (Lazy.anyValue({
@@ -450,18 +489,62 @@ export class DhcpNetwork extends Construct {
 
   /**
    * Each agent's DHCP server address on each DHCP-enabled subnet, in the order of `agents`:
-   * given in `dhcpPorts`, or allocated from the allocation pools avoiding every port address
-   * declared on the network. Call after all ports are declared (synthesis does).
+   * given in `dhcpPorts`, or allocated from the allocation pools avoiding the gateway and every
+   * port address declared on the network (addresses given as tokens cannot be avoided). Call
+   * after all ports are declared (synthesis does). When a subnet's cidr, gatewayIp, enableDhcp
+   * or allocationPools, or an address given in `dhcpPorts`, is a token: the addresses given in
+   * `dhcpPorts`, as they are (a single agent without them gets the provider's default address).
+   *
+   * @throws ValidationError when a subnet has no free address left for an agent
    */
   dhcpAddresses(): string[][] {
+    if (!this.allocatable) return this.dhcpServerPorts.map((p) => [...(p.fixed ?? [])]);
     const taken = this._ports.flatMap((p) => p.fixedIps.map((f) => f.ipAddress));
-    return allocateDhcpAddresses(this.subnets, this.agents.length, this.dhcpServerPorts.map((p) => p.fixed), taken);
+    try {
+      return allocateDhcpAddresses(this.subnets, this.agents.length, this.dhcpServerPorts.map((p) => p.fixed), taken);
+    } catch (err) {
+      if (err instanceof ValidationError) throw invalidAt('dhcp network', this.node.id, this.node.path, err.issues);
+      throw err;
+    }
   }
 
   /** The `dhcpagent_network` of `agent`. */
   resourceFor(agent: DhcpAgentNode): NetworkResource {
     const i = this.agents.indexOf(agent);
-    if (i < 0) throw new Error(`dhcp network '${this.node.id}': ${agent.node.path} is not one of its agents`);
+    if (i < 0) throw new Error(`dhcp network '${this.node.id}' (${this.node.path}): resourceFor: got agent ${agent.node.path}; one of the network's agents (${this.agents.map((a) => a.node.path).join(', ')})`);
     return this.resources[i];
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A converter's issue path (`(root)`, `[0].id`, `subnets[1].cidr`) under the argument it came from. */
+function under(argument: string, path: string): string {
+  if (path === '(root)') return argument;
+  return path.startsWith('[') ? `${argument}${path}` : `${argument}.${path}`;
+}
+
+/** `value` seen first at `path`, or an issue naming where it was seen before. */
+function firstUse(seen: Map<string, string>, key: string, path: string, value: unknown, allowed: string): ValidationIssue | null {
+  const before = seen.get(key);
+  if (before !== undefined) return { path, value, allowed: `${allowed} (${before} has it)` };
+  seen.set(key, path);
+  return null;
+}
+
+/** A DHCP server address given in `dhcpPorts`: inside a DHCP-enabled subnet, one per subnet, each used once. */
+function checkDhcpServerAddress(ip: string, path: string, subnets: readonly Subnet[], ownSubnets: Map<string, string>, givenIps: Map<string, string>): ValidationIssue | null {
+  const subnet = subnets.find((s) => s.enableDhcp && cidrContains(s.cidr, ip));
+  if (!subnet) {
+    const cidrs = subnets.filter((s) => s.enableDhcp).map((s) => s.cidr).join(', ');
+    return { path, value: ip, allowed: `an address inside one of the network's DHCP-enabled subnets (${cidrs})` };
+  }
+  if (isIpv4NetworkOrBroadcast(subnet.cidr, ip)) return { path, value: ip, allowed: `an address of ${subnet.cidr} other than its network and broadcast addresses` };
+  if (subnet.gatewayIp && canonicalIp(subnet.gatewayIp) === canonicalIp(ip)) return { path, value: ip, allowed: `an address other than the gateway of ${subnet.cidr}` };
+  const twin = ownSubnets.get(subnet.id);
+  if (twin !== undefined) return { path, value: ip, allowed: `one address per subnet (${twin} is on ${subnet.cidr} already)` };
+  ownSubnets.set(subnet.id, path);
+  return firstUse(givenIps, canonicalIp(ip) ?? ip, path, ip, "an address not given to another agent's DHCP port");
 }

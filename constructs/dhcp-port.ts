@@ -104,18 +104,24 @@ export class DhcpPort extends Construct {
     this.deviceOwner = props.deviceOwner ?? '';
     const issues: ValidationIssue[] = [];
     checkUnlessToken(issues, props.hostname, (h) => (h === undefined ? null : checkHostname(h, 'hostname')));
-    if (!unresolved([this.portId, this.macAddress, this.fixedIps, props.extraDhcpOpts])) {
+    if (!unresolved([this.portId, this.macAddress, this.fixedIps, props.extraDhcpOpts, network.subnets])) {
       const cidrs = network.subnets.map((s) => s.cidr).join(', ');
+      // An address no subnet holds is reported once, here; the model's checks of it would only repeat that.
+      const unplaced: string[] = [];
       this.fixedIps.forEach((f, i) => {
-        if (!f.subnetId) issues.push({ path: `fixedIps[${i}].ipAddress`, value: f.ipAddress, allowed: `an address inside one of the network's subnets (${cidrs})` });
+        if (f.subnetId) return;
+        unplaced.push(`fixedIps[${i}].`);
+        issues.push({ path: `fixedIps[${i}].ipAddress`, value: f.ipAddress, allowed: `an IPv4 or IPv6 address inside one of the network's subnets (${cidrs})` });
       });
-      if (issues.length === 0) {
-        const others = [...network.dhcpServerPortModels(), ...network.ports.map((p) => p.model())];
-        const paths = new Map(network.ports.map((p) => [p.portId, p.node.path]));
-        for (const i of validatePort(this.model(), { id: network.networkId, subnets: network.subnets, ports: others })) {
-          // Name the other port by its construct path, which the user wrote.
-          issues.push({ ...i, allowed: i.allowed.replace(/port (\S+) has it/, (m, pid: string) => (paths.has(pid) ? `port ${paths.get(pid)} has it` : m)) });
-        }
+      const others = [...network.dhcpServerPortModels(), ...network.ports.map((p) => p.model())];
+      // Name the other port by what the user wrote: a construct path, or the agent a DHCP port belongs to.
+      const names = new Map([
+        ...network.dhcpServerPortModels().map((p, i): [string, string] => [p.id, `the DHCP port of agent ${network.agents[i].node.path}`]),
+        ...network.ports.map((p): [string, string] => [p.portId, `port ${p.node.path}`]),
+      ]);
+      for (const i of validatePort(this.model(), { id: network.networkId, subnets: network.subnets, ports: others })) {
+        if (unplaced.some((prefix) => i.path.startsWith(prefix))) continue;
+        issues.push({ ...i, allowed: i.allowed.replace(/port (\S+) has it/, (m, pid: string) => (names.has(pid) ? `${names.get(pid)} has it` : m)) });
       }
     }
     throwIfInvalid('dhcp port', this, issues);
@@ -130,7 +136,8 @@ export class DhcpPort extends Construct {
           networkId: network.networkId,
           portId: this.portId,
           macAddress: this.macAddress,
-          fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId })),
+          // An address given as a token has no subnet yet: the provider finds it at apply.
+          fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId || undefined })),
           hostname: props.hostname,
           deviceOwner: props.deviceOwner,
           extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),

@@ -24,9 +24,13 @@ export function checkUnlessToken<T>(issues: ValidationIssue[], value: T, check: 
  * "10.0.0.0/33"; …`, one line per issue. The error is a ValidationError (issues kept for tools).
  */
 export function throwIfInvalid(kind: string, scope: IConstruct, issues: readonly ValidationIssue[]): void {
-  if (issues.length === 0) return;
-  const where = `${kind} '${scope.node.id}' (${scope.node.path})`;
+  if (issues.length > 0) throw invalidAt(kind, scope.node.id, scope.node.path, issues);
+}
+
+/** The error {@link throwIfInvalid} throws, also before the construct exists (`id` and `path` it would get). */
+export function invalidAt(kind: string, id: string, path: string, issues: readonly ValidationIssue[]): ValidationError {
+  const where = `${kind} '${id}' (${path})`;
   const error = new ValidationError(issues);
   error.message = issues.map((i) => `${where}: ${formatIssue(i)}`).join('\n');
-  throw error;
+  return error;
 }

@@ -26,6 +26,7 @@ export function showValue(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // BigInts, cycles, objects whose toString is not a function: name the kind of value.
+    return Object.prototype.toString.call(value);
   }
 }

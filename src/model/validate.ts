@@ -15,7 +15,7 @@
  * an address. Anything that would be read differently from what was meant is refused here,
  * rather than silently changed later.
  */
-import { ValidationError, type ValidationIssue } from './errors';
+import { ValidationError, showValue, type ValidationIssue } from './errors';
 import { lookupDhcpOption } from './dhcp-options';
 import { canonicalIp, cidrContains, ipToBigInt, ipVersionOf, isIpv4NetworkOrBroadcast, parseCidr, type Cidr } from './ip';
 import {
@@ -533,7 +533,8 @@ interface PortContext {
 
 function listIds(subnets: readonly Subnet[]): string {
   if (subnets.length === 0) return '(the network has no subnets)';
-  const ids = subnets.slice(0, 10).map((s) => String(s.id));
+  // Ids of wrongly typed input are shown, never converted (String() can throw on odd objects).
+  const ids = subnets.slice(0, 10).map((s) => (typeof s.id === 'string' ? s.id : showValue(s.id)));
   return ids.join(', ') + (subnets.length > 10 ? `, … (${subnets.length} in all)` : '');
 }
 

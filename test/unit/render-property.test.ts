@@ -1088,7 +1088,12 @@ describe('validation is total', () => {
       fc.property(networkShaped(MODEL_KEYS, jsonish(MODEL_KEYS)), (model) => {
         assertIssues(validateNetwork(model as Network));
       }),
-      { numRuns: NUM_RUNS, includeErrorInReport: true },
+      {
+        numRuns: NUM_RUNS,
+        includeErrorInReport: true,
+        // Found at 3,000 runs: an id object whose toString is a string made String() throw.
+        examples: [[{ subnets: [{ id: { toString: '10.0.0.0/24' } }], ports: [{ fixedIps: [{}] }] } as never]],
+      },
     );
   });
 
