@@ -30,7 +30,8 @@ export interface CarrierProps {
 
 /** Keeps `${` and `%{` in user values from being read as Terraform templates. */
 function escapeTemplates(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Replacement functions: in a replacement string "$$" would stand for a single "$".
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 export function createCarrier(scope: Construct, id: string, props: CarrierProps): TerraformResource {

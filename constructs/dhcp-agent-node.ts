@@ -1,4 +1,4 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../src/model/errors';
 import { ipVersionOf } from '../src/model/ip';
@@ -6,7 +6,17 @@ import { checkDomain, checkStatePath } from '../src/model/validate';
 import { DEFAULT_AGENT_OPTIONS } from '../src/model/types';
 import { DhcpagentProvider } from './l1/provider';
 import { NodeResource, type NodeConnection } from './l1/resources';
+import { createCarrier, type CarrierType } from './carrier';
+import { toTerraformAttributes } from './l1/attributes';
 import { checkUnlessToken, throwIfInvalid } from './validation';
+
+/**
+ * How the agent's work reaches the node: `provider` — resources of the dhcpagent Terraform
+ * provider (drift in plan, in-place updates, import); `provisioner` — portable mode, carriers
+ * whose local-exec provisioners run the same handlers through the `dhcp-agent` CLI, for teams
+ * that cannot install a custom provider.
+ */
+export type AgentMode = 'provider' | 'provisioner';
 
 /** Properties of a {@link DhcpAgentNode}. */
 export interface DhcpAgentNodeProps {
@@ -60,6 +70,18 @@ export interface DhcpAgentNodeProps {
    * @default 60
    */
   readonly monitorIntervalSeconds?: number;
+  /**
+   * `provider` (dhcpagent resources) or `provisioner` (portable mode: carriers with local-exec
+   * provisioners; see the README for what it cannot do).
+   * @default 'provider'
+   */
+  readonly mode?: AgentMode;
+  /**
+   * In provisioner mode, the resource that carries the handlers: `terraform_data` (built into
+   * Terraform ≥ 1.4) or `null_resource` (needs the hashicorp/null provider).
+   * @default 'terraform_data'
+   */
+  readonly carrier?: CarrierType;
 }
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
@@ -84,10 +106,14 @@ export class DhcpAgentNode extends Construct {
   readonly statePath: string;
   /** The `node` attribute every dhcpagent resource on this node carries. */
   readonly connection: NodeConnection;
-  /** The underlying `dhcpagent_node` resource (escape hatch). */
-  readonly resource: NodeResource;
-  /** The provider the node's resources use. */
-  readonly provider: DhcpagentProvider;
+  readonly mode: AgentMode;
+  /** In provisioner mode, the kind of carrier resources. */
+  readonly carrierType: CarrierType;
+  /** The provider the node's resources use (provider mode). */
+  readonly provider?: DhcpagentProvider;
+  /** In provisioner mode, the carrier of the node handler (escape hatch). */
+  readonly carrier?: TerraformResource;
+  private readonly _resource?: NodeResource;
 
   constructor(scope: Construct, id: string, props: DhcpAgentNodeProps) {
     super(scope, id);
@@ -115,6 +141,10 @@ export class DhcpAgentNode extends Construct {
     }
     checkUnlessToken(issues, props.become, (b) => (b === undefined || b === 'sudo' ? null : { path: 'become', value: b, allowed: '"sudo" or unset' }));
     checkUnlessToken(issues, props.statePath, (p) => (p === undefined ? null : checkStatePath(p, 'statePath')));
+    checkUnlessToken(issues, props.mode, (m) => (m === undefined || m === 'provider' || m === 'provisioner' ? null : { path: 'mode', value: m, allowed: '"provider" or "provisioner"' }));
+    checkUnlessToken(issues, props.carrier, (c) =>
+      c === undefined || c === 'terraform_data' || c === 'null_resource' ? null : { path: 'carrier', value: c, allowed: '"terraform_data" or "null_resource"' },
+    );
     checkUnlessToken(issues, props.monitorIntervalSeconds, (s) =>
       s === undefined || (Number.isInteger(s) && s >= 1 && s <= 3600) ? null : { path: 'monitorIntervalSeconds', value: s, allowed: 'a whole number of seconds from 1 to 3600' },
     );
@@ -135,11 +165,25 @@ export class DhcpAgentNode extends Construct {
       become: props.become,
       statePath: this.statePath,
     };
-    this.provider = DhcpagentProvider.of(TerraformStack.of(this));
-    this.resource = new NodeResource(this, 'Resource', {
-      node: this.connection,
-      monitorIntervalSeconds: props.monitorIntervalSeconds,
-      provider: this.provider,
-    });
+    this.mode = props.mode ?? 'provider';
+    this.carrierType = props.carrier ?? 'terraform_data';
+    const attributes = { node: this.connection, monitorIntervalSeconds: props.monitorIntervalSeconds };
+    if (this.mode === 'provider') {
+      this.provider = DhcpagentProvider.of(TerraformStack.of(this));
+      this._resource = new NodeResource(this, 'Resource', { ...attributes, provider: this.provider });
+    } else {
+      this.carrier = createCarrier(this, 'Carrier', { kind: 'node', type: this.carrierType, payload: () => toTerraformAttributes(attributes) as Record<string, unknown> });
+    }
+  }
+
+  /** The underlying `dhcpagent_node` resource (escape hatch; provider mode). */
+  get resource(): NodeResource {
+    if (!this._resource) throw new Error(`dhcp agent node '${this.node.id}' (${this.node.path}): resource: none in provisioner mode; the node's handler runs in .carrier`);
+    return this._resource;
+  }
+
+  /** The Terraform resource the node's networks depend on: its dhcpagent_node or its carrier. */
+  get element(): TerraformResource {
+    return this._resource ?? this.carrier!;
   }
 }

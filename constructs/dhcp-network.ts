@@ -1,4 +1,4 @@
-import { Lazy, TerraformStack } from 'cdktf';
+import { Lazy, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { withDefaults } from '../src/model/agent-options';
 import { ValidationError, type ValidationIssue } from '../src/model/errors';
@@ -11,8 +11,9 @@ import { portRequiresDhcpConfiguration } from '../src/dnsmasq';
 import { allocateDhcpAddresses } from './dhcp-addresses';
 import type { DhcpAgentNode } from './dhcp-agent-node';
 import { DhcpPort } from './dhcp-port';
-import { DhcpagentProvider } from './l1/provider';
-import { NetworkResource } from './l1/resources';
+import { NetworkResource, type NetworkResourceConfig } from './l1/resources';
+import { toTerraformAttributes } from './l1/attributes';
+import { createCarrier } from './carrier';
 import { checkUnlessToken, invalidAt, throwIfInvalid, unresolved } from './validation';
 
 /** A route clients get in addition to the default route (classless static routes). */
@@ -306,8 +307,13 @@ export class DhcpNetwork extends Construct {
   readonly subnets: readonly Subnet[];
   /** The agent options the network is served with (neutron names, camelCase). */
   readonly options: AgentOptions;
-  /** One `dhcpagent_network` per agent, in the order of `agents` (escape hatch). */
+  /** One `dhcpagent_network` per provider-mode agent, in the order of `agents` (escape hatch). */
   readonly resources: readonly NetworkResource[];
+  /**
+   * Per agent, in the order of `agents`: its `dhcpagent_network`, or in provisioner mode the
+   * carrier that runs the network handler (escape hatch; ports depend on these).
+   */
+  readonly elements: readonly TerraformResource[];
   private readonly _ports: DhcpPort[] = [];
   private readonly dhcpServerPorts: { id: string; macAddress: string; fixed?: readonly string[] }[];
   private readonly allocatable: boolean;
@@ -413,13 +419,12 @@ export class DhcpNetwork extends Construct {
 
     this.agents = agents;
     this.namespace = namespaceName(this.networkId);
-    const provider = DhcpagentProvider.of(TerraformStack.of(this));
-    this.resources = agents.map((agent, i) => {
+    // Attributes of agent i's network, as the provider takes them. `addresses` given: concrete
+    // values (portable mode's payload); else synth-time Lazy values (provider mode).
+    const attributes = (i: number, addresses?: string[][]): NetworkResourceConfig => {
       const self = this.dhcpServerPorts[i];
-      return new NetworkResource(this, `on-${agent.node.id}`, {
-        provider,
-        dependsOn: [agent.resource],
-        node: agent.connection,
+      return {
+        node: agents[i].connection,
         networkId: this.networkId,
         name: props.name,
         mtu: props.mtu,
@@ -439,17 +444,23 @@ export class DhcpNetwork extends Construct {
         dhcpPortId: self.id,
         dhcpMacAddress: self.macAddress,
         // Empty only when nothing can be chosen at synth time: then the provider picks the address.
-        dhcpIpAddresses: Lazy.listValue({ produce: () => this.dhcpAddresses()[i] }, { omitEmpty: true }),
+        dhcpIpAddresses: addresses
+          ? addresses[i].length
+            ? addresses[i]
+            : undefined
+          : Lazy.listValue({ produce: () => this.dhcpAddresses()[i] }, { omitEmpty: true }),
         peerDhcpPorts:
-          agents.length > 1
-            ? (Lazy.anyValue({
-                // Resolved after attribute conversion: written in Terraform's snake_case already.
-                produce: () => {
-                  const all = this.dhcpAddresses();
-                  return this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, mac_address: p.macAddress, ip_addresses: all[j] }]));
-                },
-              }) as unknown as { id: string; macAddress: string; ipAddresses: string[] }[])
-            : undefined,
+          agents.length < 2
+            ? undefined
+            : addresses
+              ? this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, macAddress: p.macAddress, ipAddresses: addresses[j] }]))
+              : (Lazy.anyValue({
+                  // Resolved after attribute conversion: written in Terraform's snake_case already.
+                  produce: () => {
+                    const all = this.dhcpAddresses();
+                    return this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, mac_address: p.macAddress, ip_addresses: all[j] }]));
+                  },
+                }) as unknown as { id: string; macAddress: string; ipAddresses: string[] }[]),
         bridge: props.bridge,
         physicalInterface: props.physicalInterface,
         vlanId: props.vlanId,
@@ -462,8 +473,19 @@ export class DhcpNetwork extends Construct {
         broadcastReply: props.broadcastReply,
         renewalTimeSeconds: props.renewalTimeSeconds,
         rebindingTimeSeconds: props.rebindingTimeSeconds,
-      });
-    });
+      };
+    };
+    this.elements = agents.map((agent, i) =>
+      agent.mode === 'provider'
+        ? new NetworkResource(this, `on-${agent.node.id}`, { ...attributes(i), provider: agent.provider, dependsOn: [agent.element] })
+        : createCarrier(this, `on-${agent.node.id}`, {
+            kind: 'network',
+            type: agent.carrierType,
+            dependsOn: [agent.element],
+            payload: () => toTerraformAttributes(attributes(i, this.dhcpAddresses())) as Record<string, unknown>,
+          }),
+    );
+    this.resources = this.elements.filter((e): e is NetworkResource => e instanceof NetworkResource);
   }
 
   /** The client ports declared on this network so far. */
@@ -512,7 +534,11 @@ export class DhcpNetwork extends Construct {
   resourceFor(agent: DhcpAgentNode): NetworkResource {
     const i = this.agents.indexOf(agent);
     if (i < 0) throw new Error(`dhcp network '${this.node.id}' (${this.node.path}): resourceFor: got agent ${agent.node.path}; one of the network's agents (${this.agents.map((a) => a.node.path).join(', ')})`);
-    return this.resources[i];
+    const element = this.elements[i];
+    if (!(element instanceof NetworkResource)) {
+      throw new Error(`dhcp network '${this.node.id}' (${this.node.path}): resourceFor: got agent ${agent.node.path}, which is in provisioner mode; its carrier is elements[${i}]`);
+    }
+    return element;
   }
 }
 

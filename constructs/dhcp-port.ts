@@ -6,6 +6,9 @@ import type { IpVersion, Port } from '../src/model/types';
 import { checkHostname, validatePort } from '../src/model/validate';
 import type { DhcpNetwork } from './dhcp-network';
 import { PortResource } from './l1/resources';
+import { toTerraformAttributes } from './l1/attributes';
+import { createCarrier } from './carrier';
+import type { TerraformResource } from 'cdktf';
 import { checkUnlessToken, throwIfInvalid, unresolved } from './validation';
 
 /** One address of a {@link DhcpPort}. */
@@ -86,8 +89,10 @@ export class DhcpPort extends Construct {
   readonly hostname?: string;
   readonly extraDhcpOpts: readonly DhcpExtraOption[];
   readonly deviceOwner: string;
-  /** One `dhcpagent_port` per agent of the network, in the order of its agents (escape hatch). */
+  /** One `dhcpagent_port` per provider-mode agent of the network, in the order of its agents (escape hatch). */
   readonly resources: readonly PortResource[];
+  /** Per agent of the network: its `dhcpagent_port`, or in provisioner mode the carrier (escape hatch). */
+  readonly elements: readonly TerraformResource[];
 
   constructor(scope: Construct, id: string, props: DhcpPortProps) {
     super(scope, id);
@@ -127,22 +132,28 @@ export class DhcpPort extends Construct {
     throwIfInvalid('dhcp port', this, issues);
 
     network._addPort(this);
-    this.resources = network.agents.map(
-      (agent, i) =>
-        new PortResource(this, `on-${agent.node.id}`, {
-          provider: agent.provider,
-          dependsOn: [network.resources[i]],
-          node: agent.connection,
-          networkId: network.networkId,
-          portId: this.portId,
-          macAddress: this.macAddress,
-          // An address given as a token has no subnet yet: the provider finds it at apply.
-          fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId || undefined })),
-          hostname: props.hostname,
-          deviceOwner: props.deviceOwner,
-          extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
-        }),
+    const attributes = (i: number) => ({
+      node: network.agents[i].connection,
+      networkId: network.networkId,
+      portId: this.portId,
+      macAddress: this.macAddress,
+      // An address given as a token has no subnet yet: the provider finds it at apply.
+      fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId || undefined })),
+      hostname: props.hostname,
+      deviceOwner: props.deviceOwner,
+      extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
+    });
+    this.elements = network.agents.map((agent, i) =>
+      agent.mode === 'provider'
+        ? new PortResource(this, `on-${agent.node.id}`, { ...attributes(i), provider: agent.provider, dependsOn: [network.elements[i]] })
+        : createCarrier(this, `on-${agent.node.id}`, {
+            kind: 'port',
+            type: agent.carrierType,
+            dependsOn: [network.elements[i]],
+            payload: () => toTerraformAttributes(attributes(i)) as Record<string, unknown>,
+          }),
     );
+    this.resources = this.elements.filter((e): e is PortResource => e instanceof PortResource);
   }
 
   /** The port in the model's terms (for validation against other ports). */

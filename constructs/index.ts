@@ -1,4 +1,5 @@
-export { DhcpAgentNode, type DhcpAgentNodeProps } from './dhcp-agent-node';
+export { DhcpAgentNode, type DhcpAgentNodeProps, type AgentMode } from './dhcp-agent-node';
+export type { CarrierType } from './carrier';
 export {
   DhcpNetwork,
   type DhcpNetworkProps,

@@ -20,7 +20,22 @@ export interface ExampleNode {
   readonly physicalInterface?: string;
 }
 
+/**
+ * DHCP_AGENT_MODE=provisioner deploys the examples in portable mode (carriers with local-exec
+ * provisioners instead of the dhcpagent provider's resources); DHCP_AGENT_CARRIER picks the
+ * carrier (terraform_data, null_resource).
+ */
+function modeProps(): Pick<DhcpAgentNodeProps, 'mode' | 'carrier'> {
+  const mode = process.env.DHCP_AGENT_MODE as DhcpAgentNodeProps['mode'];
+  const carrier = process.env.DHCP_AGENT_CARRIER as DhcpAgentNodeProps['carrier'];
+  return { ...(mode ? { mode } : {}), ...(carrier ? { carrier } : {}) };
+}
+
 export function exampleNodes(count = 1): ExampleNode[] {
+  return nodesFromEnvironment(count).map((n) => ({ ...n, props: { ...n.props, ...modeProps() } }));
+}
+
+function nodesFromEnvironment(count: number): ExampleNode[] {
   const lab = process.env.DHCP_AGENT_LAB;
   if (lab) {
     const dir = process.env.DHCP_AGENT_LAB_DIR ?? `/var/lib/dhcp-agent-lab/${lab}`;

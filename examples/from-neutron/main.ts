@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DhcpAgentNode, DhcpNetwork } from 'cdktf-dhcp-agent';
 import { exampleNodes } from '../lab-node';
@@ -31,7 +31,7 @@ class FromNeutron extends TerraformStack {
       dnsDomain: 'example.org',
     });
     new TerraformOutput(this, 'ports', { value: net.ports.map((p) => `${p.macAddress} ${p.fixedIps.map((f) => f.ipAddress).join(' ')}`) });
-    new TerraformOutput(this, 'dhcp_server', { value: net.resourceFor(node).addresses });
+    new TerraformOutput(this, 'dhcp_server', { value: Lazy.listValue({ produce: () => net.dhcpAddresses()[0] }) });
   }
 }
 

@@ -12,7 +12,7 @@
  * MULTI_AGENT_VLAN_ID=none runs it untagged on the physical interface, for kernels built
  * without 802.1Q VLAN support (CONFIG_VLAN_8021Q).
  */
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DhcpAgentNode, DhcpNetwork, DhcpPort } from 'cdktf-dhcp-agent';
 import { exampleNodes } from '../lab-node';
@@ -51,7 +51,8 @@ class MultiAgent extends TerraformStack {
     new DhcpPort(this, 'vm2', { network: net, macAddress: 'fa:16:3e:20:00:0b', fixedIps: [{ ipAddress: '172.16.20.11' }], hostname: 'vm2' });
 
     new TerraformOutput(this, 'namespace', { value: net.namespace });
-    new TerraformOutput(this, 'dhcp_addresses', { value: agents.map((a) => net.resourceFor(a).addresses) });
+    // Chosen at synth time, one list per agent (different addresses, from the allocation pools).
+    new TerraformOutput(this, 'dhcp_addresses', { value: Lazy.anyValue({ produce: () => net.dhcpAddresses() }) });
   }
 }
 

@@ -2,7 +2,7 @@
  * Quickstart: one node, one network, two VMs (vm1 boots over PXE). `cdktf deploy` and the
  * VMs with these MACs get these addresses.
  */
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DhcpAgentNode, DhcpNetwork, DhcpPort } from 'cdktf-dhcp-agent';
 import { exampleNodes } from '../lab-node';
@@ -26,7 +26,8 @@ class Quickstart extends TerraformStack {
     new DhcpPort(this, 'vm1', {
       network: net,
       macAddress: 'fa:16:3e:65:29:6d',
-      fixedIps: [{ ipAddress: '172.16.0.10' }],
+      // QUICKSTART_VM1_IP: used by the end-to-end tests to change a port of a deployed stack.
+      fixedIps: [{ ipAddress: process.env.QUICKSTART_VM1_IP ?? '172.16.0.10' }],
       hostname: 'vm1',
       extraDhcpOpts: [
         { optName: 'tftp-server', optValue: '172.16.0.5' },
@@ -45,7 +46,8 @@ class Quickstart extends TerraformStack {
     }
 
     new TerraformOutput(this, 'namespace', { value: net.namespace });
-    new TerraformOutput(this, 'dhcp_addresses', { value: net.resourceFor(node).addresses });
+    // Chosen at synth time (from the allocation pools, avoiding the ports' addresses).
+    new TerraformOutput(this, 'dhcp_addresses', { value: Lazy.listValue({ produce: () => net.dhcpAddresses()[0] }) });
   }
 }
 

@@ -2,7 +2,7 @@
  * Runs an example cdktf app for real (cdktf-cli, terraform, the dhcpagent provider) from a
  * copy under <repo>/.e2e/<name>/, so that tests never leave state or cdktf.out in examples/.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cdktfEnv } from '../../scripts/cdktf-env';
@@ -30,7 +30,7 @@ export class CdktfApp {
       join(this.dir, 'tsconfig.json'),
       JSON.stringify({ extends: relative(this.dir, join(repoRoot, 'tsconfig.json')), compilerOptions: { paths: { 'cdktf-dhcp-agent': [relative(this.dir, join(repoRoot, 'index.ts'))] } }, include: ['*.ts', '../lab-node.ts'] }, null, 2),
     );
-    this.env = cdktfEnv(base, { ...env, DHCP_AGENT_PROVIDER_JS: join(repoRoot, 'dist', 'provider.cjs') });
+    this.env = cdktfEnv(base, { ...env, DHCP_AGENT_PROVIDER_JS: join(repoRoot, 'dist', 'provider.cjs'), DHCP_AGENT_CLI_JS: join(repoRoot, 'dist', 'cli.cjs') });
   }
 
   run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
@@ -45,6 +45,20 @@ export class CdktfApp {
     // eslint-disable-next-line no-control-regex
     const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
     return { code: r.status ?? -1, output, ms: performance.now() - start };
+  }
+
+  /** Like run, without blocking the event loop (for tests that watch the node meanwhile). */
+  runAsync(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CdktfResult> {
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      // eslint-disable-next-line no-control-regex
+      child.on('close', (code) => resolve({ code: code ?? -1, output: output.replace(/\x1b\[[0-9;]*m/g, ''), ms: performance.now() - start }));
+    });
   }
 
   must(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
