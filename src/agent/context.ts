@@ -12,8 +12,10 @@ import type { NetworkSpec } from './spec';
 import { networkPaths } from '../dnsmasq';
 
 export interface NetworkContext {
-  /** Bumped by every write; writers check it under the network lock. */
+  /** Bumped by every write; network writers check it under the network lock. */
   readonly serial: number;
+  /** Bumped by network writes only; port writers check it (their fragments depend on the network alone). */
+  readonly netSerial: number;
   /** `null` when the network is not on the node. */
   readonly spec: NetworkSpec | null;
   /** Client ports kept on the node, by id. */
@@ -43,6 +45,7 @@ export async function readContext(host: Host, statePath: string, networkId: stri
     .step('read network state')
     .add(
       sh`echo @@serial; cat ${dir}/serial 2>/dev/null || echo 0`,
+      sh`echo @@netserial; cat ${dir}/netserial 2>/dev/null || echo 0`,
       sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
       // One JSON document per line (JSON.stringify never emits raw newlines).
       sh`echo @@ports; set -- ${dir}/ports/*.json; if [ -e "$1" ]; then cat "$@"; fi`,
@@ -54,7 +57,10 @@ export async function readContext(host: Host, statePath: string, networkId: stri
 
 export function parseContext(stdout: string, where: string): NetworkContext {
   const sections = parseSections(stdout);
-  const serial = Number(sectionText(sections, 'serial') || '0');
+  const counter = (name: string) => {
+    const n = Number(sectionText(sections, name) || '0');
+    return Number.isFinite(n) ? n : 0;
+  };
   const networkText = sectionText(sections, 'network');
   let spec: NetworkSpec | null = null;
   if (networkText) {
@@ -74,7 +80,7 @@ export function parseContext(stdout: string, where: string): NetworkContext {
       // A damaged port file is reported by that port's read as drift and rewritten by its update.
     }
   }
-  return { serial: Number.isFinite(serial) ? serial : 0, spec, ports };
+  return { serial: counter('serial'), netSerial: counter('netserial'), spec, ports };
 }
 
 /** Per-process cache of the last context this process wrote or read, by queue key. */

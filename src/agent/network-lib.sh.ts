@@ -309,15 +309,19 @@ reload_allocations() {
 }
 
 # Optimistic concurrency between agents (provider processes, portable-mode commands): a writer
-# states the serial it rendered against; a mismatch exits EXIT_RETRY and the writer renders again.
+# states the counter it rendered against — "serial" counts every change, "netserial" changes
+# of the network's own spec, which is all a port's fragments depend on — and a mismatch exits
+# EXIT_RETRY so the writer renders again.
 check_serial() {
-  have=$(cat "$DIR/serial" 2>/dev/null || echo 0)
-  if [ "$have" != "$1" ]; then echo "serial=$have"; exit 75; fi
+  have=$(cat "$DIR/$1" 2>/dev/null || echo 0)
+  if [ "$have" != "$2" ]; then echo "$1=$have"; exit 75; fi
 }
 bump_serial() {
-  next=$(( $(cat "$DIR/serial" 2>/dev/null || echo 0) + 1 ))
-  echo "$next" > "$DIR/.serial.new" && mv -f "$DIR/.serial.new" "$DIR/serial"
-  echo "serial=$next"
+  for f in "$@"; do
+    next=$(( $(cat "$DIR/$f" 2>/dev/null || echo 0) + 1 ))
+    echo "$next" > "$DIR/.$f.new" && mv -f "$DIR/.$f.new" "$DIR/$f"
+    echo "$f=$next"
+  done
 }
 
 # DHCPRELEASE for a removed port's address, so dnsmasq forgets the lease (neutron's _release_lease).

@@ -36,7 +36,8 @@ export interface NetworkState {
   readonly drift: readonly string[];
 }
 
-const MAX_ATTEMPTS = 4;
+/** Writers in other processes can win the lock race this often before we give up. */
+const MAX_ATTEMPTS = 8;
 
 /** Creates or converges the network (create and update are the same operation). */
 export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
@@ -58,7 +59,7 @@ export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerO
       }
       checkResult(host.label, `network ${spec.network.id}`, result, 'apply');
       const kv = keyValues(result.stdout);
-      contextCache.set(key, { serial: Number(kv.get('serial')), spec, ports: ctx.ports });
+      contextCache.set(key, { serial: Number(kv.get('serial')), netSerial: Number(kv.get('netserial')), spec, ports: ctx.ports });
       const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
       const state = stateFromObservation(d, spec, parseSections(result.stdout.slice(result.stdout.indexOf('@@dir'))));
       if (!state) throw new Error(`${host.label}: network ${spec.network.id}: not observable right after apply`);
@@ -81,7 +82,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
     .add(sh`mkdir -p ${statePath}/dhcp`)
     .lock(lockFile(statePath, spec.network.id))
     .step('write files')
-    .add(sh`check_serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
+    .add(sh`check_serial serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
     .writeFile(`${dir}/network.json`, canonicalJson(spec) + '\n')
     .writeFile(`${dir}/setup.sh`, setupScript(d), 0o755)
     .writeFile(`${dir}/parts/opts.head`, d.optsHead)
@@ -91,7 +92,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
     s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
   }
   if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
-  s.add('bump_serial', 'ensure', 'observe');
+  s.add('bump_serial serial netserial', 'ensure', 'observe');
   return s.toString();
 }
 

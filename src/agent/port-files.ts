@@ -1,5 +1,5 @@
 /** The files a port contributes on the node: its spec and its fragments of the dnsmasq files. */
-import { sh } from '../host/quote';
+import { sh, shq } from '../host/quote';
 import type { Port } from '../model/types';
 import {
   addnHostsLinesForPort,
@@ -10,7 +10,6 @@ import {
 } from '../dnsmasq';
 import { canonicalJson } from './canonical-json';
 import { fragment } from './network-script';
-import { writeFileCommand } from './script';
 
 export interface PortFiles {
   readonly json: string;
@@ -31,16 +30,22 @@ export function renderPortFiles(port: Port, ctx: RenderContext, nowSeconds: numb
   };
 }
 
-/** Shell text writing a port's files into `portsDir` (port ids are validated: safe file names). */
+/**
+ * Shell text writing a port's files into `portsDir` (port ids are validated: safe file names).
+ * Fragments are read only by the assembly, under the network lock, never by dnsmasq: they need
+ * no atomic rename, and the shell's builtin printf writes them without starting a process
+ * (five files × base64, chmod and mv was most of a port's time on the node).
+ */
 export function writePortFilesCommand(portsDir: string, portId: string, files: PortFiles): string {
   const base = `${portsDir}/${portId}`;
+  const write = (path: string, content: string) => `printf '%s' ${shq(content)} > ${shq(path)}`;
   return [
-    writeFileCommand(`${base}.host`, files.host),
-    writeFileCommand(`${base}.addn`, files.addn),
-    writeFileCommand(`${base}.opts`, files.opts),
-    writeFileCommand(`${base}.leases`, files.leases),
+    write(`${base}.host`, files.host),
+    write(`${base}.addn`, files.addn),
+    write(`${base}.opts`, files.opts),
+    write(`${base}.leases`, files.leases),
     // The spec last: a port counts as present once its fragments are in place.
-    writeFileCommand(`${base}.json`, files.json),
+    write(`${base}.json`, files.json),
   ].join('\n');
 }
 

@@ -16,7 +16,7 @@ import { NETWORK_LIB } from './network-lib.sh';
 import { renderContext } from './network-script';
 import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue, type Outcome } from './queue';
-import { EXIT_RETRY, Script, sha256, writeFileCommand } from './script';
+import { EXIT_RETRY, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
@@ -31,11 +31,14 @@ export interface PortState {
   readonly drift: readonly string[];
   /** The port as kept on the node (subnet ids resolved, DNS names assigned). Set by apply. */
   readonly port?: Port;
+  /** Milliseconds the batch's script ran on the node (lock wait, files, reload), as the node measured it. Set by apply. */
+  readonly nodeMs?: number;
 }
 
 type PortOp = { readonly kind: 'upsert' | 'delete'; readonly spec: PortSpec; readonly generation?: string };
 
-const MAX_ATTEMPTS = 4;
+/** Network writers in other processes can win the lock race this often before we give up. */
+const MAX_ATTEMPTS = 8;
 
 export function applyPort(host: Host, spec: PortSpec, opts: HandlerOptions = {}): Promise<PortState> {
   preflight(spec);
@@ -90,9 +93,10 @@ async function runBatch(host: Host, first: PortSpec, ops: PortOp[]): Promise<Out
     checkResult(host.label, `network ${networkId} ports`, result, 'reload allocations');
     const kv = keyValues(result.stdout);
     if (planned.uncertain) contextCache.delete(k);
-    else contextCache.set(k, { serial: Number(kv.get('serial')), spec: ctx.spec, ports: planned.ports });
+    else contextCache.set(k, { serial: Number(kv.get('serial')), netSerial: ctx.netSerial, spec: ctx.spec, ports: planned.ports });
     const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
-    return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action } } : o));
+    const nodeMs = Number(kv.get('node_ms'));
+    return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action, ...(Number.isFinite(nodeMs) ? { nodeMs } : {}) } } : o));
   }
   throw new Error(`${host.label}: network ${networkId}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
 }
@@ -130,22 +134,21 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
   for (const op of ops) {
     const port = op.kind === 'upsert' ? effectivePort(op.spec, ctx.spec) : op.spec.port;
     if (op.kind === 'delete') {
-      const old = ports.get(port.id);
-      if (old) {
-        const remove = [removePortFilesCommand(dir, port.id)];
-        for (const fip of old.fixedIps) {
-          if (ipVersionOf(fip.ipAddress) === 4) remove.push(sh`release_lease ${fip.ipAddress} ${old.macAddress}`);
-        }
-        if (op.generation === undefined) {
-          commands.push(...remove);
-          ports.delete(port.id);
-        } else {
-          // Only when no successor recorded another generation (decided on the node, under the lock).
-          const marker = `${dir}/${port.id}.generation`;
-          commands.push(sh`if [ ! -e ${marker} ] || [ "$(cat ${marker})" = ${op.generation} ]; then`, ...remove, 'fi');
-          uncertain = true;
-        }
+      // Removed whatever this process last saw: another process may have written the port.
+      const known = ports.get(port.id) ?? port;
+      const remove = [removePortFilesCommand(dir, port.id)];
+      for (const fip of known.fixedIps) {
+        if (ipVersionOf(fip.ipAddress) === 4) remove.push(sh`release_lease ${fip.ipAddress} ${known.macAddress}`);
       }
+      if (op.generation === undefined) {
+        commands.push(...remove);
+      } else {
+        // Only when no successor recorded another generation (decided on the node, under the lock).
+        const marker = `${dir}/${port.id}.generation`;
+        commands.push(sh`if [ ! -e ${marker} ] || [ "$(cat ${marker})" = ${op.generation} ]; then`, ...remove, 'fi');
+        uncertain = true;
+      }
+      ports.delete(port.id);
       outcomes.push({ ok: { portId: port.id, networkId, drift: [] } });
       continue;
     }
@@ -156,19 +159,19 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       continue;
     }
     commands.push(writePortFilesCommand(dir, port.id, renderPortFiles(port, rctx, now)));
-    if (op.generation !== undefined) commands.push(writeFileCommand(`${dir}/${port.id}.generation`, op.generation));
+    if (op.generation !== undefined) commands.push(sh`printf '%s' ${op.generation} > ${`${dir}/${port.id}.generation`}`);
     ports.set(port.id, port);
     outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
   }
   if (commands.length === 0) return { script: null, outcomes, ports };
   const script = new Script()
-    .add(portHeader(statePath, networkId), NETWORK_LIB)
+    .add('T0=$(date +%s%N)', portHeader(statePath, networkId), NETWORK_LIB)
     .step('lock')
     .lock(lockFile(statePath, networkId))
     .step('write port files')
-    .add(sh`check_serial ${ctx.serial}`, sh`mkdir -p ${dir}`, ...commands, 'bump_serial')
+    .add(sh`check_serial netserial ${ctx.netSerial}`, sh`mkdir -p ${dir}`, ...commands, 'bump_serial serial')
     .step('reload allocations')
-    .add('reload_allocations');
+    .add('reload_allocations', 'echo "node_ms=$(( ($(date +%s%N) - T0) / 1000000 ))"');
   return { script: script.toString(), outcomes, ports, uncertain };
 }
 

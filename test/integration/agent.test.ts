@@ -3,7 +3,9 @@
  * files, dnsmasq and a real DHCP client (udhcpc) in "VM" namespaces.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
 import { HostError, SshHost, SshPool } from '../../src/host';
@@ -11,6 +13,7 @@ import { labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '..
 import { ValidationError } from '../../src/model/errors';
 import { RecordingHost, inNetns, netnsExists, pidAlive, processesMatching, readPid, waitFor } from '../support/host-probe';
 import { networkSpec, portSpec } from '../support/specs';
+import { repoRoot } from '../support/terraform';
 
 const LAB = 'tagent';
 const skip = labUnavailableReason();
@@ -251,6 +254,37 @@ describe('agent handlers on a lab node', { skip }, () => {
     await agent.deletePort(host, withOpts);
     await agent.deletePort(host, other);
     assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+  });
+
+  it('keeps every port when separate processes change ports of one network at once', async () => {
+    // Separate processes share no queue: the network lock and the counters on the node keep them apart.
+    const cli = join(repoRoot, 'dist', 'cli.cjs');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build (npm test does)`);
+    const nodeAttr = { host: node.address, user: node.user, private_key_path: node.privateKeyPath, known_hosts_path: node.knownHostsPath, state_path: node.statePath };
+    const payloads = Array.from({ length: 8 }, (_, i) => ({
+      node: nodeAttr,
+      network_id: NET,
+      port_id: `c4000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`,
+      mac_address: `fa:16:3e:40:00:${String(i).padStart(2, '0')}`,
+      fixed_ips: [{ ip_address: `172.16.0.${150 + i}` }],
+    }));
+    const run = (action: string, payload: object) =>
+      new Promise<{ code: number; out: string }>((done) => {
+        const c = spawn(process.execPath, [cli, 'handler', 'port', action], { env: { ...process.env, DHCP_AGENT_SPEC: JSON.stringify(payload) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('close', (code) => done({ code: code ?? -1, out }));
+      });
+    const created = await Promise.all(payloads.map((p) => run('create', p)));
+    created.forEach((r, i) => assert.equal(r.code, 0, `process ${i}: ${r.out}`));
+    const hostFile = readFileSync(`${dir()}/host`, 'utf8');
+    for (const p of payloads) assert.ok(hostFile.includes(p.mac_address), `${p.mac_address} in the host file`);
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+    const deleted = await Promise.all(payloads.map((p) => run('delete', p)));
+    deleted.forEach((r, i) => assert.equal(r.code, 0, `process ${i}: ${r.out}`));
+    const after = readFileSync(`${dir()}/host`, 'utf8');
+    for (const p of payloads) assert.ok(!after.includes(p.mac_address), `${p.mac_address} gone`);
   });
 
   it('releases the lease of a deleted port', async () => {
