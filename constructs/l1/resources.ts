@@ -34,6 +34,12 @@ function metadata() {
   return { providerName: PROVIDER_TYPE_NAME, providerVersion: providerVersion(), providerVersionConstraint: providerVersion() };
 }
 
+/** The resource's own attributes: the config without Terraform's meta-arguments, snake_cased. */
+function attributesOf(config: TerraformMetaArguments): Record<string, unknown> {
+  const { provider: _p, dependsOn: _d, count: _c, lifecycle: _l, provisioners: _v, connection: _n, forEach: _f, ...attributes } = config;
+  return toTerraformAttributes(attributes) as Record<string, unknown>;
+}
+
 function meta(config: TerraformMetaArguments) {
   return {
     provider: config.provider,
@@ -73,8 +79,7 @@ export class NodeResource extends TerraformResource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    const { node, monitorIntervalSeconds } = this.config;
-    return toTerraformAttributes({ node, monitorIntervalSeconds }) as Record<string, unknown>;
+    return attributesOf(this.config);
   }
 }
 
@@ -156,8 +161,7 @@ export class NetworkResource extends TerraformResource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    const { provider: _p, dependsOn: _d, count: _c, lifecycle: _l, provisioners: _v, connection: _n, forEach: _f, ...attrs } = this.config;
-    return toTerraformAttributes(attrs) as Record<string, unknown>;
+    return attributesOf(this.config);
   }
 }
 
@@ -198,7 +202,6 @@ export class PortResource extends TerraformResource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    const { provider: _p, dependsOn: _d, count: _c, lifecycle: _l, provisioners: _v, connection: _n, forEach: _f, ...attrs } = this.config;
-    return toTerraformAttributes(attrs) as Record<string, unknown>;
+    return attributesOf(this.config);
   }
 }

@@ -39,13 +39,17 @@ export interface NetworkState {
 /** Writers in other processes can win the lock race this often before we give up. */
 const MAX_ATTEMPTS = 8;
 
-/** Creates or converges the network (create and update are the same operation). */
-export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
+/** Checks a writer's input before anything runs, and derives what it works with. */
+function prepare(host: Host, spec: NetworkSpec, opts: HandlerOptions) {
   assertValidNetworkSpec(spec);
   checkGeneration(opts.generation);
-  const d = deriveNetwork(spec);
   const statePath = spec.options.statePath;
-  const key = queueKey(host, statePath, spec.network.id);
+  return { d: deriveNetwork(spec), statePath, key: queueKey(host, statePath, spec.network.id) };
+}
+
+/** Creates or converges the network (create and update are the same operation). */
+export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
+  const { d, statePath, key } = prepare(host, spec, opts);
   return networkQueue.exclusive(key, async () => {
     let ctx = contextCache.get(key);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -110,11 +114,7 @@ export async function readNetwork(host: Host, spec: NetworkSpec): Promise<Networ
  * bridge. With a generation, only when the node records that generation (or none).
  */
 export async function deleteNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<{ deleted: boolean }> {
-  assertValidNetworkSpec(spec);
-  checkGeneration(opts.generation);
-  const d = deriveNetwork(spec);
-  const statePath = spec.options.statePath;
-  const key = queueKey(host, statePath, spec.network.id);
+  const { d, statePath, key } = prepare(host, spec, opts);
   return networkQueue.exclusive(key, async () => {
     const lock = lockFile(statePath, spec.network.id);
     const script = new Script()

@@ -7,6 +7,7 @@ import { HANDLER_HELP, handlerCommand } from './handler';
 import { LAB_HELP, labCommand } from './lab';
 import { PROVIDER_HELP, providerCommand } from './provider';
 import { RENDER_HELP, renderCommand } from './render';
+import { STATUS_HELP, statusCommand } from './status';
 
 const HELP = `Usage: dhcp-agent <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   provider install [--dir D]                         install the dhcpagent Terraform provider (filesystem mirror)
   handler <node|network|port> <action>               run one handler on a node (portable mode)
   drift [--dir D] [--repair]                         drift of a portable-mode stack; exit 2 when drifted
+  status --host H | --lab L                          what a node serves, and any drift (read-only)
   lab up|down|status|vm                              real test hosts in network namespaces (root)
   help [command]                                     this text, or a command's
 
@@ -27,6 +29,7 @@ const commands: Record<string, { help: string; run: Command }> = {
   lab: { help: LAB_HELP, run: labCommand },
   handler: { help: HANDLER_HELP, run: handlerCommand },
   drift: { help: DRIFT_HELP, run: driftCommand },
+  status: { help: STATUS_HELP, run: statusCommand },
   provider: { help: PROVIDER_HELP, run: providerCommand },
   render: {
     help: RENDER_HELP,

@@ -1,74 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DhcpNetwork, DhcpPort } from '../../constructs';
+import { DHCP as DHCP1, NET, PROJECT, SUB4, SUB6, networkShow as sharedNetworkShow, subnetShowV4 as sharedSubnetShowV4 } from '../support/openstack-fixtures';
 import { assertRejects, literally, newNode, newStack, resourceNamed, resourcesOf, synth } from './constructs-support';
 
-const NET = '5a2f0d8e-3c41-4b6f-9e0a-7d1c2b3a4f50';
-const SUB4 = 'b7e3a9c2-1d4f-4e8a-9b6c-0f2e3d4c5b61';
-const SUB6 = 'c8f4b0d3-2e5a-4f9b-8c7d-1a3f4e5d6c72';
-const DHCP1 = 'f1c7e3a6-5b8d-4c2e-9f0a-4d6c7b8a9f05';
 const ROUTER = 'e0b6d2f5-4a7c-4b1d-8e9f-3c5b6a7f8e94';
 const VM1 = 'd9a5c1e4-3f6b-4a0c-9d8e-2b4a5f6e7d83';
 const VM2 = 'a3d7f1b9-6c2e-4d8a-b0f4-5e7c9a1b3d26';
-const PROJECT = '0e4f7a2b9c3d4e5f8a1b2c3d4e5f6a7b';
 const WHERE = "dhcp network 'private' (stack/private)";
 
-// `openstack network show private -f json` (python-openstackclient 6.x).
-const networkShow = {
-  admin_state_up: 'UP',
-  availability_zone_hints: [],
-  availability_zones: ['nova'],
-  created_at: '2024-05-02T09:10:00Z',
-  description: '',
-  dns_domain: null,
-  id: NET,
-  ipv4_address_scope: null,
-  ipv6_address_scope: null,
-  is_default: null,
-  is_vlan_transparent: null,
-  mtu: 1450,
-  name: 'private',
-  port_security_enabled: true,
-  project_id: PROJECT,
-  'provider:network_type': 'vxlan',
-  'provider:physical_network': null,
-  'provider:segmentation_id': 1234,
-  qos_policy_id: null,
-  revision_number: 3,
-  'router:external': 'Internal',
-  segments: null,
-  shared: false,
-  status: 'ACTIVE',
-  subnets: [SUB4, SUB6],
-  tags: [],
-  updated_at: '2024-05-02T09:12:44Z',
-};
+// `openstack network show private -f json`, here without a DNS domain.
+const networkShow = { ...sharedNetworkShow, dns_domain: null };
 
 // `openstack subnet show private-v4 -f json` and `… private-v6 -f json`.
-const subnetShowV4 = {
-  allocation_pools: [{ start: '10.0.0.2', end: '10.0.0.254' }],
-  cidr: '10.0.0.0/24',
-  created_at: '2024-05-02T09:12:44Z',
-  description: '',
-  dns_nameservers: ['8.8.8.8', '8.8.4.4'],
-  dns_publish_fixed_ip: null,
-  enable_dhcp: true,
-  gateway_ip: '10.0.0.1',
-  host_routes: [{ destination: '192.168.0.0/16', nexthop: '10.0.0.254' }],
-  id: SUB4,
-  ip_version: 4,
-  ipv6_address_mode: null,
-  ipv6_ra_mode: null,
-  name: 'private-v4',
-  network_id: NET,
-  project_id: PROJECT,
-  revision_number: 0,
-  segment_id: null,
-  service_types: [],
-  subnetpool_id: null,
-  tags: [],
-  updated_at: '2024-05-02T09:12:44Z',
-};
+const subnetShowV4 = { ...sharedSubnetShowV4, name: 'private-v4' };
 const subnetShowV6 = {
   ...subnetShowV4,
   allocation_pools: [{ start: 'fd00:1::2', end: 'fd00:1::ffff:ffff:ffff:ffff' }],

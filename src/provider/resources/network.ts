@@ -14,10 +14,10 @@ import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
 import { DEVICE_OWNER_DHCP, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
 import { UNKNOWN, isUnknown, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic } from '../diagnostics';
-import { changedAttributes, replacementPaths } from '../plan';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
+import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { bool, known, list, num, obj, str, strings } from './values';
@@ -290,8 +290,6 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
   };
 }
 
-const CONFIG_ATTRIBUTES = Object.keys(networkSchema.attributes).filter((k) => !OBSERVED.includes(k) && k !== 'drift' && !DERIVED.includes(k));
-
 export const networkResource: ResourceType = {
   typeName: 'dhcpagent_network',
   schema: networkSchema,
@@ -317,19 +315,13 @@ export const networkResource: ResourceType = {
         return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', new ValidationError(issues), RENAMES) };
       }
     }
-    if (!req.prior) return { planned: { ...proposed, dnsmasq_pid: UNKNOWN, port_count: UNKNOWN, drift: [] } };
-    const changed = changedAttributes(networkSchema, req.prior, proposed).filter((k) => CONFIG_ATTRIBUTES.includes(k) || DERIVED.includes(k));
-    const drifted = list(req.prior.drift).length > 0;
-    if (!changed.length && !drifted) return { planned: req.prior };
-    const planned = { ...proposed, dnsmasq_pid: UNKNOWN, port_count: UNKNOWN, drift: [] };
-    const requiresReplace = replacementPaths(networkSchema, req.prior, planned);
-    return requiresReplace.length ? { planned, requiresReplace } : { planned };
+    return planWithDrift(networkSchema, req.prior, proposed, OBSERVED);
   },
 
   async apply(req) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
-    const what = `${req.action === 'create' ? 'Create' : req.action === 'update' ? 'Update' : 'Delete'} of dhcpagent_network ${str(state.network_id)} on ${nodeLabel(c)}`;
+    const what = operationLabel(req.action, 'dhcpagent_network', `${str(state.network_id)} on ${nodeLabel(c)}`);
     try {
       const host = await hostFor(c);
       if (req.action === 'delete') {

@@ -7,13 +7,13 @@ import { applyNode, deleteNode, readNode, type NodeState } from '../../agent/nod
 import type { NodeSpec } from '../../agent/spec';
 import { UNKNOWN, t, type ObjectValue } from '../cty';
 import { warningDiagnostic } from '../diagnostics';
-import { changedAttributes, replacementPaths } from '../plan';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
+import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
-import { known, list, num, obj } from './values';
+import { known, num, obj } from './values';
 
 const OBSERVED = ['hostname', 'kernel', 'dnsmasq_version', 'iptables', 'networks', 'monitor_pid', 'monitor_boot'];
 
@@ -73,19 +73,13 @@ export const nodeResource: ResourceType = {
   plan(req) {
     if (!req.proposed) return { planned: null };
     const proposed = withId({ ...req.proposed, node: normaliseNode(req.proposed.node) });
-    const unknownObserved = Object.fromEntries(OBSERVED.map((k) => [k, UNKNOWN]));
-    if (!req.prior) return { planned: { ...proposed, ...unknownObserved, drift: [] } };
-    const changed = changedAttributes(nodeSchema, req.prior, proposed).filter((k) => !OBSERVED.includes(k) && k !== 'drift');
-    if (!changed.length && list(req.prior.drift).length === 0) return { planned: req.prior };
-    const planned = { ...proposed, ...unknownObserved, drift: [] };
-    const requiresReplace = replacementPaths(nodeSchema, req.prior, planned);
-    return requiresReplace.length ? { planned, requiresReplace } : { planned };
+    return planWithDrift(nodeSchema, req.prior, proposed, OBSERVED);
   },
 
   async apply(req) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
-    const what = `${req.action === 'create' ? 'Create' : req.action === 'update' ? 'Update' : 'Delete'} of dhcpagent_node ${nodeLabel(c)}`;
+    const what = operationLabel(req.action, 'dhcpagent_node', nodeLabel(c));
     try {
       const host = await hostFor(c);
       if (req.action === 'delete') {

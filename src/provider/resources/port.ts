@@ -9,10 +9,10 @@ import { readContext } from '../../agent/context';
 import type { ExtraDhcpOpt, IpVersion, Port } from '../../model/types';
 import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic } from '../diagnostics';
-import { changedAttributes, replacementPaths } from '../plan';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
+import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { known, list, num, obj, str } from './values';
@@ -108,8 +108,6 @@ function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
   };
 }
 
-const CONFIG_ATTRIBUTES = Object.keys(portSchema.attributes).filter((k) => k !== 'drift');
-
 export const portResource: ResourceType = {
   typeName: 'dhcpagent_port',
   schema: portSchema,
@@ -117,18 +115,13 @@ export const portResource: ResourceType = {
   plan(req) {
     if (!req.proposed) return { planned: null };
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
-    if (!req.prior) return { planned: { ...proposed, drift: [] } };
-    const changed = changedAttributes(portSchema, req.prior, proposed).filter((k) => CONFIG_ATTRIBUTES.includes(k));
-    if (!changed.length && list(req.prior.drift).length === 0) return { planned: req.prior };
-    const planned = { ...proposed, drift: [] };
-    const requiresReplace = replacementPaths(portSchema, req.prior, planned);
-    return requiresReplace.length ? { planned, requiresReplace } : { planned };
+    return planWithDrift(portSchema, req.prior, proposed, []);
   },
 
   async apply(req) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
-    const what = `${req.action === 'create' ? 'Create' : req.action === 'update' ? 'Update' : 'Delete'} of dhcpagent_port ${str(state.port_id)} on ${nodeLabel(c)}`;
+    const what = operationLabel(req.action, 'dhcpagent_port', `${str(state.port_id)} on ${nodeLabel(c)}`);
     try {
       const host = await hostFor(c);
       if (req.action === 'delete') {
