@@ -2,11 +2,11 @@
  * What the node keeps for a network (`network.json`, `ports/<id>.json`, `serial`) read in one
  * round trip, and cached per process so that steady-state port operations cost one round trip.
  */
-import type { Host } from '../host/types';
+import type { ExecResult, Host } from '../host/types';
 import { sh } from '../host/quote';
 import type { Port } from '../model/types';
 import { checkResult } from './errors';
-import { Script } from './script';
+import { EXIT_RETRY, Script } from './script';
 import { parseSections, sectionText } from './sections';
 import type { NetworkSpec } from './spec';
 import { networkPaths } from '../dnsmasq';
@@ -85,3 +85,31 @@ export function parseContext(stdout: string, where: string): NetworkContext {
 
 /** Per-process cache of the last context this process wrote or read, by queue key. */
 export const contextCache = new Map<string, NetworkContext>();
+
+/** Writers in other processes can win the lock race this often before we give up. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs a writer's script rendered against what the node keeps for the network (cached, else
+ * read), rendering it again on a fresh read when the node reports that another writer changed
+ * it meanwhile (EXIT_RETRY). `render` returns a null script when there is nothing to run.
+ */
+export async function writeAgainstContext<T extends { readonly script: string | null }>(
+  host: Host,
+  key: string,
+  statePath: string,
+  networkId: string,
+  render: (ctx: NetworkContext) => T,
+): Promise<{ ctx: NetworkContext; rendered: T; result: ExecResult | null }> {
+  let ctx = contextCache.get(key);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!ctx) ctx = await readContext(host, statePath, networkId);
+    const rendered = render(ctx);
+    if (rendered.script === null) return { ctx, rendered, result: null };
+    const result = await host.run(rendered.script, { timeoutMs: 120_000 });
+    if (result.code !== EXIT_RETRY) return { ctx, rendered, result };
+    contextCache.delete(key);
+    ctx = undefined;
+  }
+  throw new Error(`${host.label}: network ${networkId}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
+}

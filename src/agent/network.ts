@@ -6,13 +6,13 @@ import type { Host } from '../host/types';
 import { sh } from '../host/quote';
 import { canonicalIp } from '../model/ip';
 import { canonicalJson } from './canonical-json';
-import { contextCache, lockFile, networkDir, queueKey, readContext, type NetworkContext } from './context';
+import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './context';
 import { checkResult } from './errors';
 import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
 import { NETWORK_LIB } from './network-lib.sh';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
-import { EXIT_RETRY, Script, sha256 } from './script';
+import { Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertValidNetworkSpec } from './validate-spec';
@@ -36,9 +36,6 @@ export interface NetworkState {
   readonly drift: readonly string[];
 }
 
-/** Writers in other processes can win the lock race this often before we give up. */
-const MAX_ATTEMPTS = 8;
-
 /** Checks a writer's input before anything runs, and derives what it works with. */
 function prepare(host: Host, spec: NetworkSpec, opts: HandlerOptions) {
   assertValidNetworkSpec(spec);
@@ -51,25 +48,14 @@ function prepare(host: Host, spec: NetworkSpec, opts: HandlerOptions) {
 export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
   const { d, statePath, key } = prepare(host, spec, opts);
   return networkQueue.exclusive(key, async () => {
-    let ctx = contextCache.get(key);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      if (!ctx) ctx = await readContext(host, statePath, spec.network.id);
-      const script = applyScript(spec, d, ctx, opts.generation);
-      const result = await host.run(script, { timeoutMs: 120_000 });
-      if (result.code === EXIT_RETRY) {
-        contextCache.delete(key);
-        ctx = undefined;
-        continue;
-      }
-      checkResult(host.label, `network ${spec.network.id}`, result, 'apply');
-      const kv = keyValues(result.stdout);
-      contextCache.set(key, { serial: Number(kv.get('serial')), netSerial: Number(kv.get('netserial')), spec, ports: ctx.ports });
-      const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
-      const state = stateFromObservation(d, spec, parseSections(result.stdout.slice(result.stdout.indexOf('@@dir'))));
-      if (!state) throw new Error(`${host.label}: network ${spec.network.id}: not observable right after apply`);
-      return { ...state, dnsmasqAction: action };
-    }
-    throw new Error(`${host.label}: network ${spec.network.id}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
+    const { ctx, result } = await writeAgainstContext(host, key, statePath, spec.network.id, (c) => ({ script: applyScript(spec, d, c, opts.generation) }));
+    checkResult(host.label, `network ${spec.network.id}`, result!, 'apply');
+    const kv = keyValues(result!.stdout);
+    contextCache.set(key, { serial: Number(kv.get('serial')), netSerial: Number(kv.get('netserial')), spec, ports: ctx.ports });
+    const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
+    const state = stateFromObservation(d, spec, parseSections(result!.stdout.slice(result!.stdout.indexOf('@@dir'))));
+    if (!state) throw new Error(`${host.label}: network ${spec.network.id}: not observable right after apply`);
+    return { ...state, dnsmasqAction: action };
   });
 }
 

@@ -43,9 +43,10 @@ function preflight(spec: NodeSpec): void {
   if (issues.length) throw new ValidationError(issues);
 }
 
-/** Prints `missing <what>` lines for absent tools; changes nothing. */
+/** Prints `missing <what>` lines for absent tools, and defines dnsmasq_version for FACTS; changes nothing. */
 const TOOLS = String.raw`
 need() { command -v "$1" >/dev/null 2>&1 || echo "missing $2"; }
+dnsmasq_version() { dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1; }
 echo @@missing
 need ip 'ip (Debian/Ubuntu: iproute2)'
 if command -v ip >/dev/null 2>&1 && ! ip -j link show lo >/dev/null 2>&1; then echo "missing JSON output from ip (iproute2 too old: need ip -j)"; fi
@@ -53,7 +54,7 @@ need iptables 'iptables (Debian/Ubuntu: iptables)'
 need dnsmasq 'dnsmasq (Debian/Ubuntu: dnsmasq-base)'
 for c in flock setsid base64 sha256sum cmp awk sed; do need "$c" "$c (coreutils/util-linux/diffutils)"; done
 if command -v dnsmasq >/dev/null 2>&1; then
-  v=$(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  v=$(dnsmasq_version)
   if [ -z "$v" ]; then echo "missing a dnsmasq that reports its version"
   elif [ "$(printf '%s\n%s\n' "$MIN_DNSMASQ" "$v" | sort -V | head -n 1)" != "$MIN_DNSMASQ" ]; then echo "missing dnsmasq >= $MIN_DNSMASQ (found $v)"; fi
 fi
@@ -78,7 +79,7 @@ const FACTS = String.raw`
 echo @@facts
 echo "hostname $(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
 echo "kernel $(uname -r)"
-echo "dnsmasq $(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)"
+echo "dnsmasq $(dnsmasq_version)"
 echo "iptables $(iptables --version 2>/dev/null | sed -n 's/.*(\(.*\)).*/\1/p')"
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "boot systemd"
 elif command -v crontab >/dev/null 2>&1; then echo "boot cron"

@@ -10,13 +10,13 @@ import { ValidationError } from '../model/errors';
 import { ipVersionOf } from '../model/ip';
 import { namespaceName } from '../model/naming';
 import type { Network, Port } from '../model/types';
-import { contextCache, lockFile, networkDir, portsDir, queueKey, readContext, type NetworkContext } from './context';
+import { contextCache, lockFile, networkDir, portsDir, queueKey, writeAgainstContext, type NetworkContext } from './context';
 import { checkResult } from './errors';
 import { NETWORK_LIB } from './network-lib.sh';
 import { renderContext } from './network-script';
 import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue, type Outcome } from './queue';
-import { EXIT_RETRY, Script, sha256 } from './script';
+import { Script, sha256 } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
@@ -36,9 +36,6 @@ export interface PortState {
 }
 
 type PortOp = { readonly kind: 'upsert' | 'delete'; readonly spec: PortSpec; readonly generation?: string };
-
-/** Network writers in other processes can win the lock race this often before we give up. */
-const MAX_ATTEMPTS = 8;
 
 export function applyPort(host: Host, spec: PortSpec, opts: HandlerOptions = {}): Promise<PortState> {
   preflight(spec);
@@ -79,26 +76,15 @@ function portHeader(statePath: string, networkId: string): string {
 async function runBatch(host: Host, first: PortSpec, ops: PortOp[]): Promise<Outcome<PortState>[]> {
   const { statePath, networkId } = first;
   const k = key(host, first);
-  let ctx: NetworkContext | undefined = contextCache.get(k);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!ctx) ctx = await readContext(host, statePath, networkId);
-    const planned = planBatch(host, ctx, ops);
-    if (!planned.script) return planned.outcomes;
-    const result = await host.run(planned.script, { timeoutMs: 120_000 });
-    if (result.code === EXIT_RETRY) {
-      contextCache.delete(k);
-      ctx = undefined;
-      continue;
-    }
-    checkResult(host.label, `network ${networkId} ports`, result, 'reload allocations');
-    const kv = keyValues(result.stdout);
-    if (planned.uncertain) contextCache.delete(k);
-    else contextCache.set(k, { serial: Number(kv.get('serial')), netSerial: ctx.netSerial, spec: ctx.spec, ports: planned.ports });
-    const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
-    const nodeMs = Number(kv.get('node_ms'));
-    return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action, ...(Number.isFinite(nodeMs) ? { nodeMs } : {}) } } : o));
-  }
-  throw new Error(`${host.label}: network ${networkId}: gave up after ${MAX_ATTEMPTS} attempts; other writers keep changing it`);
+  const { ctx, rendered: planned, result } = await writeAgainstContext(host, k, statePath, networkId, (c) => planBatch(host, c, ops));
+  if (!result) return planned.outcomes;
+  checkResult(host.label, `network ${networkId} ports`, result, 'reload allocations');
+  const kv = keyValues(result.stdout);
+  if (planned.uncertain) contextCache.delete(k);
+  else contextCache.set(k, { serial: Number(kv.get('serial')), netSerial: ctx.netSerial, spec: ctx.spec, ports: planned.ports });
+  const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
+  const nodeMs = Number(kv.get('node_ms'));
+  return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action, ...(Number.isFinite(nodeMs) ? { nodeMs } : {}) } } : o));
 }
 
 interface PlannedBatch {

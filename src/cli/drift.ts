@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { ObjectValue } from '../provider/cty';
-import { CliError, EXIT_INVALID } from './io';
+import { CliError, EXIT_INVALID, withSshConnections } from './io';
 import { parsePayload, runHandler } from './handler';
 
 export const DRIFT_HELP = `Usage: dhcp-agent drift [--dir <terraform working directory>] [--repair]
@@ -83,9 +83,7 @@ export async function detectDrift(carriers: readonly Carrier[], concurrency = 8)
 export async function driftCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.' }, repair: { type: 'boolean', default: false } } });
   const dir = values.dir!;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { defaultSshPool } = require('../host/ssh') as typeof import('../host/ssh');
-  try {
+  return withSshConnections(async () => {
     const check = async () => {
       const show = terraform(dir, ['show', '-json', '-no-color']);
       if (show.code !== 0) throw new CliError(`drift: terraform show -json in ${dir} failed:\n${show.stderr}`, 1);
@@ -102,9 +100,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
     ({ carriers, drifted } = await check());
     report(carriers.length, drifted);
     return drifted.length ? 2 : 0;
-  } finally {
-    await defaultSshPool.closeAll();
-  }
+  });
 }
 
 function report(total: number, drifted: { carrier: Carrier; drift: string[] }[]): void {

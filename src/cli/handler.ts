@@ -14,7 +14,7 @@ import { specFromValue } from '../provider/resources/network';
 import { nodeSpecFromValue } from '../provider/resources/node';
 import { portSpecFromValue } from '../provider/resources/port';
 import type { Host } from '../host/types';
-import { CliError, EXIT_INVALID } from './io';
+import { CliError, EXIT_INVALID, withSshConnections } from './io';
 
 export const HANDLER_HELP = `Usage: dhcp-agent handler <node|network|port> <create|update|read|delete> [--spec <json>|@<file>] [--generation <id>]
 
@@ -88,17 +88,15 @@ export async function handlerCommand(argv: string[]): Promise<number> {
   const text = raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw;
   const payload = parsePayload(text, values.spec ? '--spec' : 'DHCP_AGENT_SPEC');
   const generation = values.generation ?? (process.env.DHCP_AGENT_GENERATION || undefined);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { defaultSshPool } = require('../host/ssh') as typeof import('../host/ssh');
-  try {
-    const result = await runHandler(kind, action, payload, { generation });
-    process.stdout.write(JSON.stringify(result ?? null) + '\n');
-    return 0;
-  } catch (e) {
-    const name = (e as Error).name;
-    if (name === 'ValidationError') throw new CliError(`handler ${kind} ${action}: refused, nothing changed on the node:\n${(e as Error).message}`, EXIT_INVALID);
-    throw new CliError(`handler ${kind} ${action}: ${(e as Error).message}`, 1);
-  } finally {
-    await defaultSshPool.closeAll();
-  }
+  return withSshConnections(async () => {
+    try {
+      const result = await runHandler(kind, action, payload, { generation });
+      process.stdout.write(JSON.stringify(result ?? null) + '\n');
+      return 0;
+    } catch (e) {
+      const name = (e as Error).name;
+      if (name === 'ValidationError') throw new CliError(`handler ${kind} ${action}: refused, nothing changed on the node:\n${(e as Error).message}`, EXIT_INVALID);
+      throw new CliError(`handler ${kind} ${action}: ${(e as Error).message}`, 1);
+    }
+  });
 }

@@ -32,3 +32,17 @@ export function readJsonFile(path: string, what: string): unknown {
 export function issueLines(file: string, issues: readonly ValidationIssue[], snakeCase = true): string[] {
   return issues.map((i) => `${file}: ${formatIssue(snakeCase ? { ...i, path: toSnakeCasePath(i.path) } : i)}`);
 }
+
+/**
+ * Runs `work`, then closes every SSH connection it opened (open connections would keep the
+ * process alive). ssh2 is loaded only by commands that reach a node.
+ */
+export async function withSshConnections<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { defaultSshPool } = require('../host/ssh') as typeof import('../host/ssh');
+    await defaultSshPool.closeAll();
+  }
+}

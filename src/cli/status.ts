@@ -8,7 +8,7 @@ import { readNetwork, readNode } from '../agent';
 import { discoverNetwork } from '../agent/discover';
 import { connectionFromValue, hostFor, nodeLabel } from '../provider/resources/connection';
 import { loadLab } from '../lab';
-import { CliError, EXIT_INVALID } from './io';
+import { CliError, EXIT_INVALID, withSshConnections } from './io';
 
 export const STATUS_HELP = `Usage: dhcp-agent status (--host <host> [--user U] [--port P] [--private-key <path>]
                           [--known-hosts <path> | --host-key-sha256 SHA256:… | --insecure]
@@ -55,9 +55,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     throw new CliError(`status: give --host (or --lab)\n\n${STATUS_HELP}`, EXIT_INVALID);
   }
   const c = connectionFromValue(node as never);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { defaultSshPool } = require('../host/ssh') as typeof import('../host/ssh');
-  try {
+  return withSshConnections(async () => {
     const host = await hostFor(c);
     const facts = await readNode(host, { statePath: c.statePath, monitorIntervalSeconds: 60 });
     if (!facts) throw new CliError(`${nodeLabel(c)}: no agent state at ${c.statePath}`, 1);
@@ -82,7 +80,5 @@ export async function statusCommand(argv: string[]): Promise<number> {
       if (networks.length === 0) process.stdout.write('  no networks\n');
     }
     return drifted ? 2 : 0;
-  } finally {
-    await defaultSshPool.closeAll();
-  }
+  });
 }

@@ -1,5 +1,5 @@
 /** Reading plain values out of cty ObjectValues (config, plan, state). */
-import { isUnknown, PreciseNumber, type ObjectValue, type Value } from '../cty';
+import { containsUnknown, isUnknown, PreciseNumber, type ObjectValue, type Value } from '../cty';
 
 export function str(v: Value | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -29,8 +29,5 @@ export function obj(v: Value | undefined): ObjectValue {
 
 /** True when the value holds no unknown anywhere (plan can derive from it). */
 export function known(v: Value | undefined): boolean {
-  if (isUnknown(v)) return false;
-  if (Array.isArray(v)) return v.every(known);
-  if (v !== null && typeof v === 'object' && v.constructor === Object) return Object.values(v as ObjectValue).every(known);
-  return true;
+  return !containsUnknown(v);
 }
