@@ -47,8 +47,9 @@ export async function readContext(host: Host, statePath: string, networkId: stri
       sh`echo @@serial; cat ${dir}/serial 2>/dev/null || echo 0`,
       sh`echo @@netserial; cat ${dir}/netserial 2>/dev/null || echo 0`,
       sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
-      // One JSON document per line (JSON.stringify never emits raw newlines).
-      sh`echo @@ports; set -- ${dir}/ports/*.json; if [ -e "$1" ]; then cat "$@"; fi`,
+      // One JSON document per line (JSON.stringify never emits raw newlines). Read without the
+      // lock: a port another writer removes between the glob and cat is simply gone.
+      sh`echo @@ports; set -- ${dir}/ports/*.json; if [ -e "$1" ]; then cat "$@" 2>/dev/null || true; fi`,
       'echo @@end',
     );
   const result = checkResult(host.label, `network ${networkId}`, await host.run(script.toString()), 'read network state');
