@@ -1,6 +1,7 @@
 /** Real test hosts on this machine: lab nodes (namespace + sshd) and VMs (namespace + DHCP client). */
 export { Lab, labUp, labDown, loadLab, labStatus, type LabUpOptions, type LabLoginOptions, type LabStatus } from './lab';
 export { LabVm } from './vm';
+export { DhcpProber, summarise, formatReport, type ProberOptions, type ProbeAttempt, type ProbeReport } from './prober';
 export { LabError, type CommandResult } from './exec';
 export type { LabNode, LabFile, LabSwitch, DhcpLease } from './types';
 export { defaultLabDir, checkLabName } from './naming';
