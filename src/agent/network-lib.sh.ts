@@ -79,7 +79,49 @@ assemble_file() {
   replace_if_changed "$DIR/.$2.new" "$DIR/$2"
 }
 
+# Whether systemd supervises this network's dnsmasq: systemd runs and the agent installed its
+# network unit template on this node (see systemd-units.ts). Otherwise the agent and the
+# process monitor start dnsmasq themselves.
+supervised() {
+  [ -d /run/systemd/system ] && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ] && command -v systemctl >/dev/null 2>&1
+}
+unit_main_pid() { systemctl show -p MainPID --value "$UNIT" 2>/dev/null || true; }
+# Installs the unit template from file $1 where systemd runs (daemon-reload only on a change).
+install_unit_template() {
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    if cmp -s "$1" "$UNIT_DIR/$UNIT_TEMPLATE"; then rm -f "$1"; return 0; fi
+    cp "$1" "$UNIT_DIR/.$UNIT_TEMPLATE.new" && rm -f "$1"
+    mv -f "$UNIT_DIR/.$UNIT_TEMPLATE.new" "$UNIT_DIR/$UNIT_TEMPLATE"
+    systemctl daemon-reload
+  else
+    rm -f "$1"
+  fi
+}
+
+# ensure = plumb + dnsmasq: everything but dnsmasq first, so that the network unit's
+# ExecStartPre (unit-prepare) can run the same steps at boot.
 ensure() {
+  plumb
+  ensure_dnsmasq
+}
+
+# unit-prepare: plumb under the network lock; when the lock is held, its holder (an apply or the
+# monitor) is converging the network and is the one starting the unit: leave it to them.
+unit_prepare() {
+  exec 9>>"$LOCK"
+  if flock -n 9; then plumb; else echo "network lock held: the agent is converging $NET_ID"; fi
+}
+
+# Stops this network's dnsmasq and leaves everything else (monitor.sh down: take a node's DHCP
+# service down on purpose; it stays down until started again or repaired by an apply).
+halt() {
+  if supervised; then systemctl stop "$UNIT" 2>/dev/null || true; fi
+  pid=$(dnsmasq_pid) || pid=
+  [ -z "$pid" ] || stop_pid "$pid"
+  echo "halted $NET_ID"
+}
+
+plumb() {
   CHANGED=0
   [ -d "$DIR" ] || fail "state directory $DIR is missing; the network must be created again"
   mkdir -p "$PORTS_DIR" "$DIR/parts"
@@ -158,8 +200,15 @@ ensure() {
   assemble_file opts opts
   # Written once: afterwards dnsmasq keeps the real leases there, and they are never lost.
   [ -e "$DIR/leases" ] || assemble_file leases leases
+}
 
+ensure_dnsmasq() {
   step dnsmasq
+  if supervised; then
+    systemctl is-enabled --quiet "$UNIT" 2>/dev/null || systemctl enable --quiet "$UNIT" 2>/dev/null
+    # A dnsmasq started before the node had units (or by hand) is handed over to systemd once.
+    if [ -n "$pid" ] && [ "$(unit_main_pid)" != "$pid" ]; then stop_pid "$pid"; pid=; fi
+  fi
   if [ -n "$pid" ] && ! cmdline_ok "$pid"; then stop_pid "$pid"; pid=; fi
   if [ -n "$pid" ]; then
     if [ "$CHANGED" = 1 ]; then reload_dnsmasq "$pid"; else echo "dnsmasq=unchanged $pid"; fi
@@ -169,9 +218,22 @@ ensure() {
   fi
 }
 
-# Starts dnsmasq and sets $pid (spawn_dnsmasq: from the network header, or setup.sh spawn).
+# Starts dnsmasq and sets $pid: through its systemd unit where systemd supervises it, else here.
 start_dnsmasq() {
+  if supervised; then
+    systemctl restart "$UNIT" || fail "dnsmasq did not start under $UNIT: $(journalctl -u "$UNIT" -n 5 --no-pager 2>/dev/null | tr '\n' ' ')"
+    pid=$(dnsmasq_pid) || fail "$UNIT started but no live dnsmasq is named by $DIR/pid"
+  else
+    start_dnsmasq_here
+  fi
+}
+# spawn_dnsmasq: from the network header, or setup.sh spawn. dnsmasq writes little here (it logs
+# to syslog once running); the file is still kept under 256 KiB.
+start_dnsmasq_here() {
   rm -f "$DIR/pid"
+  if [ "$(stat -c %s "$DIR/dnsmasq.log" 2>/dev/null || echo 0)" -gt 262144 ]; then
+    tail -n 200 "$DIR/dnsmasq.log" > "$DIR/.dnsmasq.log.new" && mv -f "$DIR/.dnsmasq.log.new" "$DIR/dnsmasq.log"
+  fi
   spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
   record_loaded
   i=0
@@ -234,6 +296,10 @@ check() {
 
 teardown() {
   step dnsmasq
+  if supervised; then
+    systemctl disable --now --quiet "$UNIT" 2>/dev/null || true
+    systemctl reset-failed "$UNIT" 2>/dev/null || true
+  fi
   pid=$(dnsmasq_pid) || pid=
   [ -z "$pid" ] || stop_pid "$pid"
   for p in $(stray_dnsmasq); do stop_pid "$p"; done
@@ -292,6 +358,11 @@ observe() {
     echo "cmdline $(flag cmdline_ok "$pid")"
   fi
   echo "stray $(stray_dnsmasq "$pid" | tr '\n' ' ')"
+  echo "@@unit"
+  if supervised; then
+    echo "Name=$UNIT"
+    systemctl show -p ActiveState -p Result -p UnitFileState -p MainPID "$UNIT" 2>/dev/null || true
+  fi
   echo "@@end"
 }
 

@@ -19,6 +19,8 @@ import {
 import { NETWORK_LIB } from './network-lib.sh';
 import { prelude } from './script';
 import { isBridgeAttachment, type NetworkSpec } from './spec';
+import { lockFile } from './context';
+import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
 
 /** The iptables chain (mangle table) the agent owns in every qdhcp namespace. */
 export const CHECKSUM_CHAIN = 'dhcp-agent-POSTROUTING';
@@ -51,6 +53,11 @@ export interface DerivedNetwork {
   readonly optsHead: string;
   /** Opts lines that come after the ports' own lines, each line ending in a newline. */
   readonly optsTail: string;
+  /** The network's lock file on the node (held by every writer, see context.ts). */
+  readonly lockFile: string;
+  /** The network's systemd unit and its template (used where systemd runs). */
+  readonly unit: string;
+  readonly unitTemplate: string;
 }
 
 export function renderContext(spec: NetworkSpec): RenderContext {
@@ -120,6 +127,9 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     ctx,
     optsHead: fragment(subnetOptLines(ctx)),
     optsTail: fragment(dhcpServerDnsOptLines(ctx)),
+    lockFile: lockFile(spec.options.statePath, net.id),
+    unit: networkUnitName(spec.options.statePath, net.id),
+    unitTemplate: networkUnitTemplateName(spec.options.statePath),
   };
 }
 
@@ -164,6 +174,10 @@ export function networkHeader(d: DerivedNetwork): string {
     ['GW6', d.gateway6],
     ['RULE6', d.ipv6Rule ? 1 : 0],
     ['CHAIN', CHECKSUM_CHAIN],
+    ['LOCK', d.lockFile],
+    ['UNIT', d.unit],
+    ['UNIT_TEMPLATE', d.unitTemplate],
+    ['UNIT_DIR', SYSTEMD_UNIT_DIR],
   ];
   const argv = d.argv.map((a) => shq(a)).join(' ');
   return [
@@ -173,7 +187,10 @@ export function networkHeader(d: DerivedNetwork): string {
   ].join('\n');
 }
 
-/** The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn]`. */
+/**
+ * The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn|halt|unit-prepare|unit-start]`
+ * (the last two are the network's systemd unit's ExecStartPre and ExecStart).
+ */
 export function setupScript(d: DerivedNetwork): string {
   return [
     '#!/bin/sh',
@@ -183,7 +200,18 @@ export function setupScript(d: DerivedNetwork): string {
     prelude(),
     networkHeader(d),
     NETWORK_LIB,
-    'case "$#" in 0) ensure ;; *) case "$1" in ensure) ensure ;; check) check ;; teardown) teardown ;; spawn) spawn_dnsmasq ;; *) fail "usage: setup.sh [ensure|check|teardown|spawn]" ;; esac ;; esac',
+    [
+      'case "${1:-ensure}" in',
+      '  ensure) ensure ;;',
+      '  check) check ;;',
+      '  teardown) teardown ;;',
+      '  spawn) spawn_dnsmasq ;;',
+      '  halt) halt ;;',
+      '  unit-prepare) unit_prepare ;;',
+      '  unit-start) start_dnsmasq_here ;;',
+      '  *) fail "usage: setup.sh [ensure|check|teardown|spawn|halt|unit-prepare|unit-start]" ;;',
+      'esac',
+    ].join('\n'),
     '',
   ].join('\n');
 }

@@ -16,6 +16,8 @@ import { Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertValidNetworkSpec } from './validate-spec';
+import { STATE_PATH_LIB } from './state-path.sh';
+import { networkUnitTemplate } from './systemd-units';
 
 /** What a network looks like on a node, as observed. */
 export interface NetworkState {
@@ -67,7 +69,9 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
   const dir = d.paths.confDir;
   const now = Math.floor(Date.now() / 1000);
   const s = new Script()
-    .add(networkHeader(d), NETWORK_LIB)
+    .add(networkHeader(d), NETWORK_LIB, STATE_PATH_LIB)
+    .step('state path')
+    .add(sh`check_state_path ${statePath}`)
     .step('lock')
     .add(sh`mkdir -p ${statePath}/dhcp`)
     .lock(lockFile(statePath, spec.network.id))
@@ -82,6 +86,8 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
     s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
   }
   if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
+  // Where systemd runs, dnsmasq is the main process of the network's unit (see systemd-units.ts).
+  s.writeFile(`${dir}/.unit-template.new`, networkUnitTemplate(statePath)).add('install_unit_template "$DIR/.unit-template.new"');
   s.add('bump_serial serial netserial', 'ensure', 'observe');
   return s.toString();
 }
@@ -231,6 +237,7 @@ export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: 
   }
   const stray = (dns.get('stray') ?? '').split(' ').filter(Boolean);
   if (stray.length) drift.push(`other dnsmasq processes run in ${d.namespace}: pid ${stray.join(', ')}`);
+  drift.push(...unitDrift(sec.get('unit') ?? [], pid));
 
   return {
     networkId: d.networkId,
@@ -243,6 +250,29 @@ export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: 
     dnsmasqPid: pid,
     drift,
   };
+}
+
+/**
+ * What differs in the network's systemd unit, where systemd supervises it (the `@@unit` lines
+ * are `Key=Value` from `systemctl show`; none where it does not).
+ */
+export function unitDrift(lines: readonly string[], dnsmasqPid: number | null): string[] {
+  const kv = new Map<string, string>();
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  const unit = kv.get('Name');
+  if (!unit) return [];
+  const drift: string[] = [];
+  const enabled = kv.get('UnitFileState') ?? '';
+  if (enabled !== 'enabled') drift.push(`systemd unit ${unit} is ${enabled || 'not installed'}, want enabled (the network would not come back after a reboot)`);
+  const active = kv.get('ActiveState') ?? '';
+  if (active === 'failed') drift.push(`systemd unit ${unit} has failed (${kv.get('Result') || 'no result'}); see journalctl -u ${unit}`);
+  else if (active !== 'active' && active !== 'activating' && active !== 'reloading') drift.push(`systemd unit ${unit} is ${active || 'unknown'}, want active`);
+  const mainPid = Number(kv.get('MainPID') || '0');
+  if (dnsmasqPid !== null && active === 'active' && mainPid !== dnsmasqPid) drift.push(`dnsmasq (pid ${dnsmasqPid}) runs outside its systemd unit ${unit} (main pid ${mainPid || 'none'})`);
+  return drift;
 }
 
 /** The network dir helper, re-exported for callers that only know ids. */

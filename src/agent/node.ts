@@ -7,6 +7,8 @@ import { sh, shq } from '../host/quote';
 import { ValidationError } from '../model/errors';
 import { checkResult } from './errors';
 import { monitorPaths, monitorScript } from './monitor';
+import { STATE_PATH_LIB } from './state-path.sh';
+import { SYSTEMD_UNIT_DIR, monitorUnit, networkUnitTemplate, networkUnitTemplateName } from './systemd-units';
 import { Script, sha256 } from './script';
 import { parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NodeSpec } from './spec';
@@ -93,6 +95,13 @@ echo @@monitor
 p=$(cat "$MONITOR_PID" 2>/dev/null || true)
 if [ -n "$p" ] && tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$MONITOR"; then echo "pid $p"; else echo "pid"; fi
 if [ -e "$MONITOR" ]; then echo "sha $(sha256sum < "$MONITOR" | cut -d' ' -f1)"; else echo "sha"; fi
+echo @@units
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  for u in "$UNIT" "$NET_TEMPLATE"; do
+    if [ -e "$UNIT_DIR/$u" ]; then echo "sha $u $(sha256sum < "$UNIT_DIR/$u" | cut -d' ' -f1)"; else echo "sha $u"; fi
+  done
+  echo "monitor $(systemctl show -p ActiveState --value "$UNIT" 2>/dev/null) $(systemctl is-enabled "$UNIT" 2>/dev/null || true)"
+fi
 echo @@end
 `;
 
@@ -103,6 +112,8 @@ function header(spec: NodeSpec): string {
     `MONITOR=${shq(p.script)}`,
     `MONITOR_PID=${shq(p.pidFile)}`,
     `UNIT=${shq(p.unit)}`,
+    `NET_TEMPLATE=${shq(networkUnitTemplateName(spec.statePath))}`,
+    `UNIT_DIR=${shq(SYSTEMD_UNIT_DIR)}`,
     `MIN_DNSMASQ=${MIN_DNSMASQ_VERSION}`,
   ].join('\n');
 }
@@ -113,7 +124,9 @@ export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions
   checkGeneration(opts.generation);
   const p = monitorPaths(spec.statePath);
   const script = new Script()
-    .add(header(spec))
+    .add(header(spec), STATE_PATH_LIB)
+    .step('state path')
+    .add('check_state_path "$STATE"')
     .step('prerequisites')
     .add(TOOLS, PROBE, FACTS)
     .toString();
@@ -125,18 +138,22 @@ export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions
   const boot = sectionPairs(preSec, 'facts').get('boot') ?? 'none';
 
   const s = new Script()
-    .add(header(spec))
+    .add(header(spec), STATE_PATH_LIB)
     .step('state directory')
-    .add(sh`mkdir -p ${spec.statePath}/dhcp`, sh`chmod 755 ${spec.statePath} ${spec.statePath}/dhcp`)
+    .add('check_state_path "$STATE"', sh`mkdir -p ${spec.statePath}/dhcp`, sh`chmod 755 ${spec.statePath} ${spec.statePath}/dhcp`)
     .step('monitor')
     .add(sh`if [ -e ${p.script} ]; then sh ${p.script} stop || true; fi`)
     .writeFile(p.script, monitorScript(spec.statePath, spec.monitorIntervalSeconds), 0o755);
   if (boot === 'systemd') {
-    s.writeFile(`/etc/systemd/system/${p.unit}`, systemdUnit(spec.statePath)).add(
-      sh`systemctl daemon-reload`,
-      sh`systemctl enable ${p.unit} >/dev/null 2>&1`,
-      sh`systemctl restart ${p.unit}`,
-    );
+    // Neither file names a process: daemon-reload and a restart of the monitor (KillMode=process)
+    // leave every network's dnsmasq, which runs in its own unit, as it is.
+    s.writeFile(`${SYSTEMD_UNIT_DIR}/${p.unit}`, monitorUnit(spec.statePath, p.script))
+      .writeFile(`${SYSTEMD_UNIT_DIR}/${networkUnitTemplateName(spec.statePath)}`, networkUnitTemplate(spec.statePath))
+      .add(
+        sh`systemctl daemon-reload`,
+        sh`systemctl enable --quiet ${p.unit}`,
+        sh`systemctl restart ${p.unit}`,
+      );
   } else {
     s.add(sh`sh ${p.script} start`);
     if (boot === 'cron') s.add(cronInstall(spec.statePath));
@@ -165,6 +182,7 @@ export async function readNode(host: Host, spec: NodeSpec): Promise<NodeState | 
   if (!monitorPid) drift.push('the process monitor is not running');
   const want = sha256(monitorScript(spec.statePath, spec.monitorIntervalSeconds));
   if (mon.get('sha') !== want) drift.push(`${monitorPaths(spec.statePath).script} is missing or differs from what the agent wrote`);
+  if (facts.get('boot') === 'systemd') drift.push(...unitDrift(spec, sec.get('units') ?? []));
   return {
     hostname: facts.get('hostname') ?? '',
     kernel: facts.get('kernel') ?? '',
@@ -197,7 +215,8 @@ export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOption
     .step('monitor')
     .add(
       sh`if [ -e ${p.script} ]; then sh ${p.script} stop || true; fi`,
-      sh`if command -v systemctl >/dev/null 2>&1 && [ -e /etc/systemd/system/${p.unit} ]; then systemctl disable --now ${p.unit} >/dev/null 2>&1 || true; rm -f /etc/systemd/system/${p.unit}; systemctl daemon-reload; fi`,
+      sh`if command -v systemctl >/dev/null 2>&1 && [ -e ${SYSTEMD_UNIT_DIR}/${p.unit} ]; then systemctl disable --now ${p.unit} >/dev/null 2>&1 || true; rm -f ${SYSTEMD_UNIT_DIR}/${p.unit}; systemctl daemon-reload; fi`,
+      sh`if command -v systemctl >/dev/null 2>&1 && [ -e ${SYSTEMD_UNIT_DIR}/${networkUnitTemplateName(spec.statePath)} ]; then rm -f ${SYSTEMD_UNIT_DIR}/${networkUnitTemplateName(spec.statePath)}; systemctl daemon-reload; fi`,
       cronRemove(spec.statePath),
     )
     .step('state directory')
@@ -214,38 +233,58 @@ export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOption
   return { networksLeft: left.split(' ').filter(Boolean), deleted: !/^deleted=0$/m.test(result.stdout) && !left.trim() };
 }
 
-function nodeGenerationFile(statePath: string): string {
-  return `${statePath}/node.generation`;
+/** What differs in the node's systemd units (read where systemd runs), in plain words. */
+export function unitDrift(spec: NodeSpec, lines: readonly string[]): string[] {
+  const p = monitorPaths(spec.statePath);
+  const template = networkUnitTemplateName(spec.statePath);
+  const wanted = new Map([
+    [p.unit, sha256(monitorUnit(spec.statePath, p.script))],
+    [template, sha256(networkUnitTemplate(spec.statePath))],
+  ]);
+  const drift: string[] = [];
+  for (const line of lines) {
+    const [kind, a, b, c] = line.trim().split(' ');
+    if (kind === 'sha' && wanted.has(a)) {
+      if (!b) drift.push(`systemd unit ${SYSTEMD_UNIT_DIR}/${a} is missing`);
+      else if (b !== wanted.get(a)) drift.push(`systemd unit ${SYSTEMD_UNIT_DIR}/${a} differs from what the agent wrote`);
+    } else if (kind === 'monitor') {
+      if (a !== 'active') drift.push(`the process monitor's systemd unit ${p.unit} is ${a || 'unknown'}, want active`);
+      if (b !== 'enabled') drift.push(`the process monitor's systemd unit ${p.unit} is ${b || 'not installed'}, want enabled (it would not start at boot)`);
+    }
+    void c;
+  }
+  return drift;
 }
 
-function systemdUnit(statePath: string): string {
-  const p = monitorPaths(statePath);
-  return [
-    '[Unit]',
-    `Description=cdktf-dhcp-agent process monitor (${statePath})`,
-    'After=network.target',
-    '',
-    '[Service]',
-    `ExecStart=/bin/sh ${p.script} loop`,
-    'Restart=always',
-    'RestartSec=5',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+function nodeGenerationFile(statePath: string): string {
+  return `${statePath}/node.generation`;
 }
 
 function cronMarker(statePath: string): string {
   return `# dhcp-agent-monitor ${monitorPaths(statePath).unit}`;
 }
 
+/**
+ * Reads root's crontab into $CRON: empty when root has none; the script fails (changing
+ * nothing) when crontab -l fails for another reason, rather than replace what it could not read.
+ */
+const READ_CRONTAB = String.raw`
+if CRON=$(crontab -l 2>&1); then :
+elif printf '%s' "$CRON" | grep -qi 'no crontab'; then CRON=
+else echo "cannot read root's crontab, so it is left as it is: $CRON" >&2; exit 1
+fi`;
+
 function cronInstall(statePath: string): string {
   // State paths are validated to plain path characters, safe unquoted in a crontab line.
   const line = `@reboot /bin/sh ${monitorPaths(statePath).script} start ${cronMarker(statePath)}`;
-  return sh`{ crontab -l 2>/dev/null | grep -vF ${cronMarker(statePath)} || true; echo ${line}; } | crontab -`;
+  return [READ_CRONTAB, sh`{ if [ -n "$CRON" ]; then printf '%s\n' "$CRON" | grep -vF ${cronMarker(statePath)} || true; fi; echo ${line}; } | crontab -`].join('\n');
 }
 
 function cronRemove(statePath: string): string {
-  return sh`if command -v crontab >/dev/null 2>&1; then crontab -l 2>/dev/null | grep -vF ${cronMarker(statePath)} | crontab - || true; fi`;
+  return [
+    'if command -v crontab >/dev/null 2>&1; then',
+    READ_CRONTAB,
+    sh`if printf '%s\n' "$CRON" | grep -qF ${cronMarker(statePath)}; then printf '%s\n' "$CRON" | grep -vF ${cronMarker(statePath)} | crontab -; fi`,
+    'fi',
+  ].join('\n');
 }

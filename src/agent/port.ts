@@ -21,6 +21,7 @@ import { keyValues, parseSections, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
 import { effectivePort } from './effective-port';
+import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
 
 export interface PortState {
   readonly portId: string;
@@ -68,6 +69,10 @@ function portHeader(statePath: string, networkId: string): string {
     sh`NS=${namespaceName(networkId)}`,
     sh`DIR=${networkDir(statePath, networkId)}`,
     sh`PORTS_DIR=${portsDir(statePath, networkId)}`,
+    // A reload that must restart dnsmasq goes through its systemd unit where there is one.
+    sh`UNIT=${networkUnitName(statePath, networkId)}`,
+    sh`UNIT_TEMPLATE=${networkUnitTemplateName(statePath)}`,
+    sh`UNIT_DIR=${SYSTEMD_UNIT_DIR}`,
     // The network's own setup.sh knows dnsmasq's command line.
     'spawn_dnsmasq() { sh "$DIR/setup.sh" spawn; }',
   ].join('\n');
