@@ -274,13 +274,13 @@ elif printf '%s' "$CRON" | grep -qi 'no crontab'; then CRON=
 else echo "cannot read root's crontab, so it is left as it is: $CRON" >&2; exit 1
 fi`;
 
-function cronInstall(statePath: string): string {
+export function cronInstall(statePath: string): string {
   // State paths are validated to plain path characters, safe unquoted in a crontab line.
   const line = `@reboot /bin/sh ${monitorPaths(statePath).script} start ${cronMarker(statePath)}`;
   return [READ_CRONTAB, sh`{ if [ -n "$CRON" ]; then printf '%s\n' "$CRON" | grep -vF ${cronMarker(statePath)} || true; fi; echo ${line}; } | crontab -`].join('\n');
 }
 
-function cronRemove(statePath: string): string {
+export function cronRemove(statePath: string): string {
   return [
     'if command -v crontab >/dev/null 2>&1; then',
     READ_CRONTAB,

@@ -173,8 +173,8 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
 
     it('keeps serving from node 2 while node 1’s DHCP service is down', async () => {
       const pid = dnsmasqPid(0);
-      // The monitor would respawn dnsmasq: node 1's whole DHCP service goes down.
-      await inNode(0, `sh ${statePath(0)}/monitor.sh stop && kill ${pid}`);
+      // The README's recipe: node 1's whole DHCP service goes down, monitor included.
+      await inNode(0, `sh ${statePath(0)}/monitor.sh down`);
       await waitFor('dnsmasq on node 1 to exit', () => !existsSync(`/proc/${pid}/cmdline`) || readFileSync(`/proc/${pid}/cmdline`).length === 0);
       const l = await lease(VM1.mac);
       assert.equal(l.ip, VM1.ip);
