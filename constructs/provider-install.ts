@@ -6,11 +6,11 @@
  * `terraform providers lock` when the lock file already has the provider with `constraints`
  * equal to the required version.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { installProvider, providerLockBlock } from '../src/provider/packaging';
+import { installProvider, providerLockBlock, writeFileAtomic } from '../src/provider/packaging';
 import { PROVIDER_SOURCE } from '../src/provider/version';
 
 interface SynthesisSession {
@@ -39,7 +39,7 @@ export function installProviderIntoStack(construct: IConstruct): void {
   });
 }
 
-/** Puts this provider's block into the lock file, keeping the other providers' blocks. */
+/** Puts this provider's block into the lock file, keeping the other providers' blocks (atomically: see writeFileAtomic). */
 export function writeLockFile(path: string): void {
   const block = providerLockBlock();
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
@@ -50,7 +50,7 @@ export function writeLockFile(path: string): void {
     .join('\n')
     .trim();
   const header = '# This file is maintained automatically by "terraform init".\n# Manual edits may be lost in future updates.\n';
-  writeFileSync(path, `${header}\n${block.trim()}\n${others ? `\n${others}\n` : ''}`);
+  writeFileAtomic(path, `${header}\n${block.trim()}\n${others ? `\n${others}\n` : ''}`);
 }
 
 function removeProviderBlock(text: string, source: string): string {

@@ -34,6 +34,18 @@ export interface SshHostConfig {
   readonly become?: 'sudo';
   /** Time allowed for TCP connect + SSH handshake + authentication. @default 15000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * Time allowed for connecting, retries included: each attempt gets what is left of it (at
+   * most `connectTimeoutMs`), and no retry starts once it has passed.
+   * @default - no overall limit: every attempt gets `connectTimeoutMs`
+   */
+  readonly connectDeadlineMs?: number;
+  /**
+   * Waits before the 2nd, 3rd, … connection attempt after a failure that may pass (refused,
+   * reset, timed out); one more attempt than waits.
+   * @default [200, 800, 1600] (4 attempts)
+   */
+  readonly connectRetryDelaysMs?: readonly number[];
   /** Interval of SSH keepalive probes on an established connection. @default 15000 */
   readonly keepaliveIntervalMs?: number;
   /** Concurrent channels on one connection (sshd's MaxSessions defaults to 10). @default 8 */
@@ -52,6 +64,8 @@ export interface ResolvedSshHostConfig {
     | { readonly kind: 'insecure' };
   readonly become?: 'sudo';
   readonly connectTimeoutMs: number;
+  readonly connectDeadlineMs?: number;
+  readonly connectRetryDelaysMs: readonly number[];
   readonly keepaliveIntervalMs: number;
   readonly maxChannels: number;
 }
@@ -62,6 +76,9 @@ export function expandHome(path: string): string {
   if (path.startsWith('~/')) return join(homedir(), path.slice(2));
   return path;
 }
+
+/** Waits before the 2nd, 3rd and 4th connection attempt after a retryable failure. */
+export const DEFAULT_CONNECT_RETRY_DELAYS_MS: readonly number[] = [200, 800, 1600];
 
 const USER_RE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const HOST_RE = /^[A-Za-z0-9._:-]+$/;
@@ -119,6 +136,13 @@ export function resolveSshHostConfig(config: SshHostConfig, path = 'ssh'): Resol
   if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
     issue('connectTimeoutMs', config.connectTimeoutMs, 'a whole number of milliseconds >= 1');
   }
+  if (config.connectDeadlineMs !== undefined && (!Number.isInteger(config.connectDeadlineMs) || config.connectDeadlineMs < 1)) {
+    issue('connectDeadlineMs', config.connectDeadlineMs, 'a whole number of milliseconds >= 1, or unset');
+  }
+  const connectRetryDelaysMs = config.connectRetryDelaysMs ?? DEFAULT_CONNECT_RETRY_DELAYS_MS;
+  if (!Array.isArray(connectRetryDelaysMs) || connectRetryDelaysMs.length > 10 || connectRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
+    issue('connectRetryDelaysMs', config.connectRetryDelaysMs, 'a list of at most 10 whole numbers of milliseconds >= 0');
+  }
   const keepaliveIntervalMs = config.keepaliveIntervalMs ?? 15000;
   if (!Number.isInteger(keepaliveIntervalMs) || keepaliveIntervalMs < 0) {
     issue('keepaliveIntervalMs', config.keepaliveIntervalMs, 'a whole number of milliseconds >= 0 (0 turns keepalive off)');
@@ -138,6 +162,8 @@ export function resolveSshHostConfig(config: SshHostConfig, path = 'ssh'): Resol
     trust,
     become: config.become,
     connectTimeoutMs,
+    ...(config.connectDeadlineMs !== undefined ? { connectDeadlineMs: config.connectDeadlineMs } : {}),
+    connectRetryDelaysMs,
     keepaliveIntervalMs,
     maxChannels,
   };

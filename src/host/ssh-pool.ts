@@ -9,7 +9,7 @@ import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgor
 import { HostError } from './types';
 import { checkKnownHosts, fingerprintSha256, keyTypeOfBlob, knownHostsLookupName, knownKeyTypes, parseKnownHosts } from './known-hosts';
 import { Semaphore } from './semaphore';
-import { sshLabel, type ResolvedSshHostConfig } from './ssh-config';
+import { DEFAULT_CONNECT_RETRY_DELAYS_MS, sshLabel, type ResolvedSshHostConfig } from './ssh-config';
 
 /** Waits before retrying a channel open that the server refused (e.g. MaxSessions reached). */
 const REFUSED_OPEN_DELAYS_MS = [20, 50, 100, 200, 400, 800];
@@ -19,8 +19,8 @@ function refusedByServer(err: unknown): boolean {
   return typeof (err as { reason?: unknown } | null)?.reason === 'number';
 }
 
-/** Waits before the 2nd, 3rd and 4th connection attempt after a retryable failure. */
-export const RECONNECT_DELAYS_MS: readonly number[] = [200, 800, 1600];
+/** Waits before the 2nd, 3rd and 4th connection attempt after a retryable failure (the default). */
+export const RECONNECT_DELAYS_MS: readonly number[] = DEFAULT_CONNECT_RETRY_DELAYS_MS;
 
 /** What a finished remote command produced. */
 export interface ExecOutput {
@@ -256,24 +256,28 @@ export class SshPoolEntry {
   }
 
   private async connectWithRetry(): Promise<SshConnection> {
+    const { connectTimeoutMs, connectDeadlineMs, connectRetryDelaysMs: delays } = this.config;
+    const deadline = connectDeadlineMs === undefined ? Infinity : Date.now() + connectDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.connectOnce();
+        return await this.connectOnce(Math.max(1, Math.min(connectTimeoutMs, deadline - Date.now())));
       } catch (err) {
         if (!(err instanceof ConnectFailure)) throw err;
         const failure = err;
-        if (!failure.retryable || attempt >= RECONNECT_DELAYS_MS.length) {
+        // A retry that could not even start before the deadline is not made.
+        const outOfTime = attempt < delays.length && Date.now() + delays[attempt] >= deadline;
+        if (!failure.retryable || attempt >= delays.length || outOfTime) {
           if (attempt === 0) throw failure.error;
           const e = failure.error;
           throw new HostError(this.label, `${stripLabel(e.message, this.label)} (after ${attempt + 1} attempts)`, e.kind, { cause: e.cause });
         }
-        await sleep(RECONNECT_DELAYS_MS[attempt]);
+        await sleep(delays[attempt]);
       }
     }
   }
 
   /** One connect attempt; rejects with a {@link ConnectFailure}. */
-  private async connectOnce(): Promise<SshConnection> {
+  private async connectOnce(timeoutMs: number): Promise<SshConnection> {
     const c = this.config;
     const fail = (message: string, kind: HostError['kind'], retryable: boolean, cause?: unknown): ConnectFailure =>
       new ConnectFailure(new HostError(this.label, message, kind, { cause }), retryable);
@@ -282,7 +286,7 @@ export class SshPoolEntry {
       host: c.host,
       port: c.port,
       username: c.user,
-      readyTimeout: c.connectTimeoutMs,
+      readyTimeout: timeoutMs,
       keepaliveInterval: c.keepaliveIntervalMs,
       keepaliveCountMax: 3,
     };
@@ -358,7 +362,7 @@ export class SshPoolEntry {
           case 'client-authentication':
             return reject(fail(`authentication failed for user ${c.user} with ${credentials}: ${err.message}`, 'auth', false, err));
           case 'client-timeout':
-            return reject(fail(`no SSH session within ${c.connectTimeoutMs} ms (connectTimeoutMs): ${err.message}`, 'connect', true, err));
+            return reject(fail(`no SSH session within ${timeoutMs} ms (connect timeout): ${err.message}`, 'connect', true, err));
           case 'client-socket':
           case 'protocol':
             return reject(fail(`cannot connect: ${err.message}`, 'connect', true, err));

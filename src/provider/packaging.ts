@@ -12,8 +12,8 @@
  * configuration is needed; elsewhere use {@link cliConfigSnippet}.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PACKAGE_NAME, PROVIDER_SOURCE, providerVersion } from './version';
 
 /**
@@ -146,9 +146,26 @@ export function installProvider(options: InstallProviderOptions): InstalledProvi
   const packageDir = join(options.dir, host, namespace, type, version, platform);
   mkdirSync(packageDir, { recursive: true });
   const file = join(packageDir, fileName);
-  writeFileSync(file, LAUNCHER_SCRIPT, { mode: 0o755 });
-  chmodSync(file, 0o755); // the mode of writeFileSync applies only to new files and honours umask
+  writeFileAtomic(file, LAUNCHER_SCRIPT, 0o755);
   return { path: file, source, version, platform, hash: lockFileHash(LAUNCHER_SCRIPT, fileName) };
+}
+
+/**
+ * Writes a file so that a reader sees either the old or the new content, never a part: the
+ * content goes to a temporary file in the same directory (same file system), gets its mode,
+ * then replaces `path` by rename. cdktf rewrites the launcher and the lock file at every synth,
+ * possibly while a Terraform started by an earlier synth reads them.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  try {
+    writeFileSync(temp, content, { mode, flag: 'wx' });
+    chmodSync(temp, mode); // writeFileSync's mode honours the umask
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 export interface LockBlockOptions {
