@@ -110,6 +110,14 @@ export function nodeLabel(c: NodeConnection): string {
 }
 
 /**
+ * How the provider connects to a node: each attempt may take 5 s (TCP connect, SSH handshake,
+ * authentication), retries wait 250 ms then 750 ms, and everything ends 5 s after the first
+ * attempt began. A node that refuses connections is given up on after ~1 s (3 attempts), one
+ * that does not answer at all (link down, powered off) after 5 s.
+ */
+export const PROVIDER_CONNECT = { connectTimeoutMs: 5000, connectDeadlineMs: 5000, connectRetryDelaysMs: [250, 750] } as const;
+
+/**
  * The SSH host for a connection. One pool per provider process: every resource on a node
  * shares one connection. ssh2 is loaded on first use, so plan-only provider starts stay fast.
  */
@@ -126,6 +134,7 @@ export async function hostFor(c: NodeConnection): Promise<Host> {
     ...(c.knownHostsPath ? { knownHostsPath: c.knownHostsPath } : {}),
     ...(c.insecureIgnoreHostKey ? { insecureIgnoreHostKey: true } : {}),
     ...(c.become ? { become: c.become } : {}),
+    ...PROVIDER_CONNECT,
   };
   return defaultSshPool.get(config);
 }

@@ -51,7 +51,9 @@ export function diagnosticsFor(what: string, err: unknown, renames: PathRenames 
   if (err instanceof HostError) {
     const summary =
       err.kind === 'host-key' ? `${what}: host key of ${err.host} refused` : err.kind === 'auth' ? `${what}: cannot log in to ${err.host}` : `${what}: cannot reach ${err.host}`;
-    return [errorDiagnostic(summary, err.message, err.kind === 'host-key' || err.kind === 'auth' || err.kind === 'connect' ? ['node'] : undefined)];
+    // A change cannot reach a dead node; say how to go on without it.
+    const detail = err.kind === 'connect' ? `${err.message}\n\nWhile the node is down, nothing on it can be changed. If it is gone for good, see the README, "A node died" (goneForGood).` : err.message;
+    return [errorDiagnostic(summary, detail, err.kind === 'host-key' || err.kind === 'auth' || err.kind === 'connect' ? ['node'] : undefined)];
   }
   return [errorDiagnostic(`${what} failed`, err instanceof Error ? err.message : String(err))];
 }

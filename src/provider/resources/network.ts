@@ -17,6 +17,7 @@ import { errorDiagnostic } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
+import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
@@ -306,8 +307,12 @@ export const networkResource: ResourceType = {
     return [];
   },
 
-  async plan(req) {
-    if (!req.proposed) return { planned: null };
+  async plan(req, ctx) {
+    if (!req.proposed) {
+      const c = connectionFromValue(req.prior!.node);
+      const subject = `dhcpagent_network ${str(req.prior!.network_id)} on ${nodeLabel(c)}`;
+      return { planned: null, diagnostics: isGone(ctx.provider, c) ? [forgottenWarning(c, subject)] : planOnUnreachable(c, subject, req.priorPrivate) };
+    }
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) });
     if (known(proposed)) {
       const issues = validateNetworkSpec(specFromValue(proposed));
@@ -315,20 +320,28 @@ export const networkResource: ResourceType = {
         return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', new ValidationError(issues), RENAMES) };
       }
     }
-    return planWithDrift(networkSchema, req.prior, proposed, OBSERVED);
+    const result = planWithDrift(networkSchema, req.prior, proposed, OBSERVED);
+    if (result.planned === req.prior || !known(proposed.node)) return result;
+    const c = connectionFromValue(proposed.node);
+    const subject = `dhcpagent_network ${str(proposed.network_id)} on ${nodeLabel(c)}`;
+    if (isGone(ctx.provider, c)) return { planned: null, diagnostics: [goneError(c, subject)] };
+    return { ...result, diagnostics: planOnUnreachable(c, subject, req.priorPrivate) };
   },
 
-  async apply(req) {
+  async apply(req, ctx) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
+    const subject = `dhcpagent_network ${str(state.network_id)} on ${nodeLabel(c)}`;
     const what = operationLabel(req.action, 'dhcpagent_network', `${str(state.network_id)} on ${nodeLabel(c)}`);
+    if (isGone(ctx.provider, c)) {
+      return req.action === 'delete' ? { newState: null, diagnostics: [forgottenWarning(c, subject)] } : { newState: req.prior, diagnostics: [goneError(c, subject)] };
+    }
     try {
-      const host = await hostFor(c);
       if (req.action === 'delete') {
-        await deleteNetwork(host, specFromValue(state));
+        await onNode(c, (host) => deleteNetwork(host, specFromValue(state)));
         return { newState: null };
       }
-      const st = await applyNetwork(host, specFromValue(state));
+      const st = await onNode(c, (host) => applyNetwork(host, specFromValue(state)));
       if (st.drift.length) {
         return { newState: withObservation(state, st), diagnostics: [errorDiagnostic(`${what}: the node did not converge`, st.drift.join('\n'))] };
       }
@@ -341,13 +354,16 @@ export const networkResource: ResourceType = {
     }
   },
 
-  async read(req) {
+  async read(req, ctx) {
     const c = connectionFromValue(req.current.node);
+    const subject = `dhcpagent_network ${str(req.current.network_id)} on ${nodeLabel(c)}`;
+    // Never contacted: its plan (a delete, as the node left the network's agents) says so.
+    if (isGone(ctx.provider, c)) return { newState: req.current };
     try {
-      const st = await readNetwork(await hostFor(c), specFromValue(req.current));
-      return { newState: st ? withObservation(req.current, st) : null };
+      const st = await onNode(c, (host) => readNetwork(host, specFromValue(req.current)));
+      return { newState: st ? withObservation(req.current, st) : null, private: reachedPrivate() };
     } catch (err) {
-      return { newState: req.current, diagnostics: diagnosticsFor(`Read of dhcpagent_network ${str(req.current.network_id)} on ${nodeLabel(c)}`, err, RENAMES) };
+      return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };
     }
   },
 

@@ -7,13 +7,15 @@ import { applyNode, deleteNode, readNode, type NodeState } from '../../agent/nod
 import type { NodeSpec } from '../../agent/spec';
 import { UNKNOWN, t, type ObjectValue } from '../cty';
 import { warningDiagnostic } from '../diagnostics';
-import type { ResourceType } from '../resource';
+import { cleanGoneNode, leftovers } from './gone-node';
+import { isGone, isUnreachable, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
+import type { ApplyResult, ChangeAction, ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
-import { known, num, obj } from './values';
+import { bool, known, num, obj } from './values';
 
 const OBSERVED = ['hostname', 'kernel', 'dnsmasq_version', 'iptables', 'networks', 'monitor_pid', 'monitor_boot'];
 
@@ -25,6 +27,12 @@ export const nodeSchema: Schema = {
     id: { type: t.string, computed: true, description: '`<host>:<port>`.' },
     node: nodeAttribute,
     monitor_interval_seconds: { type: t.number, optional: true, description: 'How often the monitor checks every network\'s dnsmasq. Default: `60` (neutron\'s check_child_processes_interval).' },
+    gone_for_good: {
+      type: t.bool,
+      optional: true,
+      description:
+        'The node is gone for good (dead, or taken away): apply and destroy succeed without reaching it. Also list it in the provider\'s `gone_nodes`, so that its networks and ports can leave the stack without it. While it is marked so, each refresh looks for it (bounded: about 1 s when it refuses connections, 5 s when it does not answer); when it answers again, `drift` lists what the agent left there and apply removes it.',
+    },
     hostname: { type: t.string, computed: true, description: 'Observed.' },
     kernel: { type: t.string, computed: true, description: 'Observed.' },
     dnsmasq_version: { type: t.string, computed: true, description: 'Observed.' },
@@ -66,24 +74,40 @@ function withId(v: ObjectValue): ObjectValue {
   return { ...v, id: `${c.host}:${c.port}` };
 }
 
+/** Whether the node is declared gone for good, on the resource or in the provider block. */
+function gone(provider: unknown, v: ObjectValue): boolean {
+  return bool(v.gone_for_good) === true || isGone(provider, connectionFromValue(v.node));
+}
+
+/** The observed values of `v`, or of `fallback` where `v` has none (unknown after a plan). */
+function observedFrom(v: ObjectValue, fallback: ObjectValue | null): ObjectValue {
+  return Object.fromEntries(OBSERVED.map((k) => [k, known(v[k]) ? v[k] : (fallback?.[k] ?? null)]));
+}
+
 export const nodeResource: ResourceType = {
   typeName: 'dhcpagent_node',
   schema: nodeSchema,
 
-  plan(req) {
-    if (!req.proposed) return { planned: null };
+  plan(req, ctx) {
+    if (!req.proposed) {
+      const c = connectionFromValue(req.prior!.node);
+      return { planned: null, diagnostics: gone(ctx.provider, req.prior!) ? [] : planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate) };
+    }
     const proposed = withId({ ...req.proposed, node: normaliseNode(req.proposed.node) });
-    return planWithDrift(nodeSchema, req.prior, proposed, OBSERVED);
+    const result = planWithDrift(nodeSchema, req.prior, proposed, OBSERVED);
+    if (result.planned === req.prior || !known(proposed.node) || gone(ctx.provider, proposed)) return result;
+    const c = connectionFromValue(proposed.node);
+    return { ...result, diagnostics: planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate) };
   },
 
-  async apply(req) {
+  async apply(req, ctx) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
     const what = operationLabel(req.action, 'dhcpagent_node', nodeLabel(c));
+    if (gone(ctx.provider, state)) return applyGone(req.action, state, req.prior, c);
     try {
-      const host = await hostFor(c);
       if (req.action === 'delete') {
-        const { networksLeft } = await deleteNode(host, nodeSpecFromValue(state));
+        const { networksLeft } = await onNode(c, (host) => deleteNode(host, nodeSpecFromValue(state)));
         if (networksLeft.length) {
           return {
             newState: null,
@@ -97,20 +121,32 @@ export const nodeResource: ResourceType = {
         }
         return { newState: null };
       }
-      const st = await applyNode(host, nodeSpecFromValue(state));
+      const st = await onNode(c, (host) => applyNode(host, nodeSpecFromValue(state)));
       return { newState: observed(state, { ...st, drift: [] }), diagnostics: st.drift.length ? [warningDiagnostic(`${nodeLabel(c)}: still differs after apply`, st.drift.join('\n'))] : [] };
     } catch (err) {
       return { newState: req.prior, diagnostics: diagnosticsFor(what, err, RENAMES) };
     }
   },
 
-  async read(req) {
+  async read(req, ctx) {
     const c = connectionFromValue(req.current.node);
+    const subject = `dhcpagent_node ${nodeLabel(c)}`;
+    if (gone(ctx.provider, req.current)) {
+      try {
+        const st = await onNode(c, (host) => readNode(host, nodeSpecFromValue(req.current)));
+        const found = st ? observed(req.current, { ...st, drift: leftovers(st) }) : { ...req.current, networks: [], monitor_pid: null, drift: [] };
+        return { newState: found, private: reachedPrivate() };
+      } catch (err) {
+        // Gone, as declared: an unreachable node is the expected case; anything else is reported, not fatal.
+        if (isUnreachable(err)) return { newState: req.current };
+        return { newState: req.current, diagnostics: [warningDiagnostic(`${subject} (gone for good): could not look for what the agent left there`, err instanceof Error ? err.message : String(err))] };
+      }
+    }
     try {
-      const st = await readNode(await hostFor(c), nodeSpecFromValue(req.current));
-      return { newState: st ? observed(req.current, st) : null };
+      const st = await onNode(c, (host) => readNode(host, nodeSpecFromValue(req.current)));
+      return { newState: st ? observed(req.current, st) : null, private: reachedPrivate() };
     } catch (err) {
-      return { newState: req.current, diagnostics: diagnosticsFor(`Read of dhcpagent_node ${nodeLabel(c)}`, err, RENAMES) };
+      return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };
     }
   },
 
@@ -122,3 +158,27 @@ export const nodeResource: ResourceType = {
     return { imported: [{ state: observed(state, st) }] };
   },
 };
+
+/**
+ * Apply and destroy of a node declared gone for good: when it answers, remove what the agent left
+ * there; when it does not, succeed without it (the next refresh after it is back finds the rest).
+ */
+async function applyGone(action: ChangeAction, state: ObjectValue, prior: ObjectValue | null, c: NodeConnection): Promise<ApplyResult> {
+  try {
+    const before = await onNode(c, (host) => cleanGoneNode(host, nodeSpecFromValue(state)));
+    if (action === 'delete') return { newState: null };
+    const seen = before ? observed(state, { ...before, networks: [], monitorPid: null, drift: [] }) : { ...state, ...observedFrom(state, prior), networks: [], monitor_pid: null };
+    return { newState: { ...seen, drift: [] } };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      newState: action === 'delete' ? null : { ...state, ...observedFrom(state, prior), drift: [] },
+      diagnostics: [
+        warningDiagnostic(
+          `${nodeLabel(c)} is gone for good: ${action === 'delete' ? 'removed from state' : 'marked'} without cleaning it`,
+          `What the agent left on the node stays there: it could not be removed now (${why}). ${action === 'delete' ? 'Nothing in this stack will look at the node again.' : 'When the node answers again, the next refresh lists it in drift and the next apply removes it.'}`,
+        ),
+      ],
+    };
+  }
+}

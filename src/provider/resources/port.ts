@@ -13,6 +13,7 @@ import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
+import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { known, list, num, obj, str } from './values';
@@ -112,23 +113,35 @@ export const portResource: ResourceType = {
   typeName: 'dhcpagent_port',
   schema: portSchema,
 
-  plan(req) {
-    if (!req.proposed) return { planned: null };
+  plan(req, ctx) {
+    if (!req.proposed) {
+      const c = connectionFromValue(req.prior!.node);
+      const subject = `dhcpagent_port ${str(req.prior!.port_id)} on ${nodeLabel(c)}`;
+      return { planned: null, diagnostics: isGone(ctx.provider, c) ? [forgottenWarning(c, subject)] : planOnUnreachable(c, subject, req.priorPrivate) };
+    }
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
-    return planWithDrift(portSchema, req.prior, proposed, []);
+    const result = planWithDrift(portSchema, req.prior, proposed, []);
+    if (result.planned === req.prior || !known(proposed.node)) return result;
+    const c = connectionFromValue(proposed.node);
+    const subject = `dhcpagent_port ${str(proposed.port_id)} on ${nodeLabel(c)}`;
+    if (isGone(ctx.provider, c)) return { planned: null, diagnostics: [goneError(c, subject)] };
+    return { ...result, diagnostics: planOnUnreachable(c, subject, req.priorPrivate) };
   },
 
-  async apply(req) {
+  async apply(req, ctx) {
     const state = req.action === 'delete' ? req.prior! : req.planned!;
     const c = connectionFromValue(state.node);
+    const subject = `dhcpagent_port ${str(state.port_id)} on ${nodeLabel(c)}`;
     const what = operationLabel(req.action, 'dhcpagent_port', `${str(state.port_id)} on ${nodeLabel(c)}`);
+    if (isGone(ctx.provider, c)) {
+      return req.action === 'delete' ? { newState: null, diagnostics: [forgottenWarning(c, subject)] } : { newState: req.prior, diagnostics: [goneError(c, subject)] };
+    }
     try {
-      const host = await hostFor(c);
       if (req.action === 'delete') {
-        await deletePort(host, portSpecFromValue(state));
+        await onNode(c, (host) => deletePort(host, portSpecFromValue(state)));
         return { newState: null };
       }
-      const st = await applyPort(host, portSpecFromValue(state));
+      const st = await onNode(c, (host) => applyPort(host, portSpecFromValue(state)));
       const kept = st.port!.fixedIps;
       return { newState: { ...state, fixed_ips: list(state.fixed_ips).map((f, i) => ({ ...obj(f), subnet_id: kept[i]?.subnetId ?? null })), drift: [...st.drift] } };
     } catch (err) {
@@ -136,13 +149,16 @@ export const portResource: ResourceType = {
     }
   },
 
-  async read(req) {
+  async read(req, ctx) {
     const c = connectionFromValue(req.current.node);
+    const subject = `dhcpagent_port ${str(req.current.port_id)} on ${nodeLabel(c)}`;
+    // Never contacted: its plan (a delete, as the node left the network's agents) says so.
+    if (isGone(ctx.provider, c)) return { newState: req.current };
     try {
-      const st = await readPort(await hostFor(c), portSpecFromValue(req.current));
-      return { newState: st ? { ...req.current, drift: [...st.drift] } : null };
+      const st = await onNode(c, (host) => readPort(host, portSpecFromValue(req.current)));
+      return { newState: st ? { ...req.current, drift: [...st.drift] } : null, private: reachedPrivate() };
     } catch (err) {
-      return { newState: req.current, diagnostics: diagnosticsFor(`Read of dhcpagent_port ${str(req.current.port_id)} on ${nodeLabel(c)}`, err, RENAMES) };
+      return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };
     }
   },
 
