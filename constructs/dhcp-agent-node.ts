@@ -82,6 +82,16 @@ export interface DhcpAgentNodeProps {
    * @default 'terraform_data'
    */
   readonly carrier?: CarrierType;
+  /**
+   * The node is gone for good (dead, or taken away): the stack goes on without it. Its networks
+   * and ports can then leave the stack (take the node out of the networks' `agents`) without the
+   * node being reached — they are dropped from Terraform state, nothing on the node is removed.
+   * Keep the node in the stack while it is so marked: if it ever answers again, `cdktf diff`
+   * lists what the agent left there and the next `cdktf deploy` removes it. A node so marked
+   * cannot be an agent of a network. Provider mode only.
+   * @default false
+   */
+  readonly goneForGood?: boolean;
 }
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
@@ -109,6 +119,8 @@ export class DhcpAgentNode extends Construct {
   readonly mode: AgentMode;
   /** In provisioner mode, the kind of carrier resources. */
   readonly carrierType: CarrierType;
+  /** The node is declared gone for good (see {@link DhcpAgentNodeProps.goneForGood}). */
+  readonly goneForGood: boolean;
   /** The provider the node's resources use (provider mode). */
   readonly provider?: DhcpagentProvider;
   /** In provisioner mode, the carrier of the node handler (escape hatch). */
@@ -148,6 +160,11 @@ export class DhcpAgentNode extends Construct {
     checkUnlessToken(issues, props.monitorIntervalSeconds, (s) =>
       s === undefined || (Number.isInteger(s) && s >= 1 && s <= 3600) ? null : { path: 'monitorIntervalSeconds', value: s, allowed: 'a whole number of seconds from 1 to 3600' },
     );
+    checkUnlessToken(issues, props.goneForGood, (g) =>
+      g === undefined || g === false || (g === true && (props.mode ?? 'provider') === 'provider')
+        ? null
+        : { path: 'goneForGood', value: g, allowed: typeof g === 'boolean' ? 'goneForGood only in provider mode (portable mode has no provider to skip the node)' : 'true or false' },
+    );
     throwIfInvalid('dhcp agent node', this, issues);
 
     this.host = props.host;
@@ -167,10 +184,13 @@ export class DhcpAgentNode extends Construct {
     };
     this.mode = props.mode ?? 'provider';
     this.carrierType = props.carrier ?? 'terraform_data';
+    this.goneForGood = props.goneForGood === true;
     const attributes = { node: this.connection, monitorIntervalSeconds: props.monitorIntervalSeconds };
     if (this.mode === 'provider') {
       this.provider = DhcpagentProvider.of(TerraformStack.of(this));
-      this._resource = new NodeResource(this, 'Resource', { ...attributes, provider: this.provider });
+      this._resource = new NodeResource(this, 'Resource', { ...attributes, ...(this.goneForGood ? { goneForGood: true } : {}), provider: this.provider });
+      // Its networks' and ports' deletes see only the provider block, not this resource.
+      if (this.goneForGood) this.provider.goneNodes.push(`${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`);
     } else {
       this.carrier = createCarrier(this, 'Carrier', { kind: 'node', type: this.carrierType, payload: () => toTerraformAttributes(attributes) as Record<string, unknown> });
     }

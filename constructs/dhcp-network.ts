@@ -324,6 +324,9 @@ export class DhcpNetwork extends Construct {
     const agents = props.agents ?? [];
     if (agents.length === 0) issues.push({ path: 'agents', value: agents.length, allowed: 'at least one DhcpAgentNode to serve the network' });
     if (new Set(agents).size !== agents.length) issues.push({ path: 'agents', value: agents.map((a) => a.node.path), allowed: 'each agent once' });
+    agents.forEach((a, i) => {
+      if (a.goneForGood) issues.push({ path: `agents[${i}]`, value: a.node.path, allowed: 'a node that is not declared goneForGood (take a gone node out of agents)' });
+    });
     this.networkId = props.networkId ?? uuidV5(`network/${this.node.path}`);
     checkUnlessToken(issues, this.networkId, (v) => checkId(v, 'networkId'));
     const hasBridge = props.bridge !== undefined;

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { PROVIDER_SOURCE, PROVIDER_TYPE_NAME, providerVersion } from '../../src/provider/version';
 import { installProviderIntoStack } from '../provider-install';
 
-/** Configuration of the `dhcpagent` provider (it has no settings of its own yet). */
+/** Configuration of the `dhcpagent` provider. */
 export interface DhcpagentProviderConfig {
   /**
    * Alias, for a second provider configuration in the same stack.
@@ -16,6 +16,13 @@ export interface DhcpagentProviderConfig {
    * @default true
    */
   readonly installIntoStack?: boolean;
+  /**
+   * Nodes that are gone for good, as `host` or `host:port` (`gone_nodes`): their networks and
+   * ports are never contacted, and deleting them only drops them from state. A
+   * `DhcpAgentNode` with `goneForGood: true` adds itself here.
+   * @default - none
+   */
+  readonly goneNodes?: string[];
 }
 
 /**
@@ -44,8 +51,12 @@ export class DhcpagentProvider extends TerraformProvider {
       terraformProviderSource: PROVIDER_SOURCE,
     });
     this._alias = config.alias;
+    this.goneNodes.push(...(config.goneNodes ?? []));
     if (config.installIntoStack ?? true) installProviderIntoStack(this);
   }
+
+  /** `host:port` of the nodes declared gone for good (`gone_nodes`); nodes add themselves. */
+  readonly goneNodes: string[] = [];
 
   override get alias(): string | undefined {
     return this._alias;
@@ -56,6 +67,6 @@ export class DhcpagentProvider extends TerraformProvider {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return {};
+    return this.goneNodes.length ? { gone_nodes: [...this.goneNodes] } : {};
   }
 }

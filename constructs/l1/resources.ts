@@ -56,6 +56,12 @@ export interface NodeResourceConfig extends TerraformMetaArguments {
   readonly node: NodeConnection;
   /** Seconds between the process monitor's checks. @default 60 */
   readonly monitorIntervalSeconds?: number;
+  /**
+   * The node is gone for good: apply and destroy succeed without reaching it; when it answers
+   * again, `drift` lists what the agent left there and apply removes it. List it in the
+   * provider's `goneNodes` too. @default false
+   */
+  readonly goneForGood?: boolean;
 }
 
 /** `dhcpagent_node`: prerequisites, state directory and process monitor on one node. */

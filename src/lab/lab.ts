@@ -30,7 +30,7 @@ import {
   switchNetns,
   switchNodePort,
 } from './naming';
-import { generateKey, readPid, readPublicKey, sshdFiles, startSshd } from './sshd';
+import { generateKey, launchSshd, readPid, readPublicKey, sshdFiles, startSshd } from './sshd';
 import { labUnavailableReason } from './tools';
 import type { LabFile, LabNode, LabSwitch } from './types';
 import { PASSWORD_SUDO_USER, ROOT_USER, SUDO_USER, ensureRootUser, ensureSudoUsers } from './users';
@@ -73,7 +73,7 @@ export interface LabLoginOptions {
 export class Lab {
   private nextVm = 0;
 
-  constructor(private readonly file: LabFile) {}
+  constructor(private file: LabFile) {}
 
   get name(): string {
     return this.file.name;
@@ -152,6 +152,49 @@ export class Lab {
       throw new LabError(`lab ${this.name} node ${n.name}: its sshd (pid ${n.sshdPid}) is not running, so there are no namespaces to enter`);
     }
     return runCommand('nsenter', ['--target', String(n.sshdPid), '--mount', '--net', '/bin/sh', '-c', command], opts);
+  }
+
+  /**
+   * Takes a node down the way a crash does: its sshd ends, and so does every process of an
+   * isolated node (dnsmasq, the process monitor; the namespaces it made go with its mount
+   * namespace, as at a reboot) or, on a shared node, every process in its network namespace.
+   * Connections to it are then refused. Its files stay. With `link: 'down'` its link to this
+   * machine goes down as well (the node's end), so connections get no answer at all.
+   */
+  async powerOff(ref: number | string, opts: { link?: 'up' | 'down' } = {}): Promise<void> {
+    const n = this.node(ref);
+    await killPids([n.sshdPid]);
+    if (n.isolatedNetns) {
+      await killProcessesWithTmpfs(new RegExp(`^${isolatedNetnsTmpfs(this.name, n.index)}$`));
+    } else {
+      const r = await runCommand('ip', ['netns', 'pids', n.netns]);
+      await killPids(r.stdout.split('\n').map(Number).filter((p) => p > 1));
+    }
+    if (opts.link === 'down') await this.setLink(ref, 'down');
+  }
+
+  /** Takes a node's link to this machine (the node's end of it) up or down. */
+  async setLink(ref: number | string, state: 'up' | 'down'): Promise<void> {
+    const n = this.node(ref);
+    await mustRun(`node ${n.name}: link ${state}`, 'ip', ['-n', n.netns, 'link', 'set', nodeVeth(this.name, n.index), state]);
+  }
+
+  /**
+   * Boots a node taken down by {@link powerOff}: link up, its sshd started again (same host
+   * key and config; an isolated node gets a fresh private /run/netns, as after a reboot).
+   */
+  async powerOn(ref: number | string): Promise<void> {
+    const n = this.node(ref);
+    await this.setLink(ref, 'up');
+    const pid = await launchSshd({
+      netns: n.netns,
+      nodeDir: n.dir,
+      address: n.address,
+      authorizedKeysFile: `${this.dir}/authorized_keys`,
+      ...(n.isolatedNetns ? { isolatedNetnsTmpfs: isolatedNetnsTmpfs(this.name, n.index) } : {}),
+    });
+    this.file = { ...this.file, nodes: this.file.nodes.map((x) => (x.index === n.index ? { ...x, sshdPid: pid } : x)) };
+    await writeLabFile(this.file);
   }
 
   /** Deletes the lab (same as {@link labDown}). */

@@ -6,7 +6,7 @@
  * a private /run/netns (see mountns.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fingerprintSha256 } from '../host/known-hosts';
 import { LabError, mustRun, processAlive, sleep } from './exec';
@@ -56,8 +56,6 @@ export interface SshdSpec {
 /** Writes the node's sshd config and host key, starts sshd and waits until it accepts TCP. */
 export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeySha256: string }> {
   const f = sshdFiles(spec.nodeDir);
-  const sshd = requireProgram('sshd', 'openssh-server');
-  const nsenter = requireProgram('nsenter', 'util-linux');
   // sshd's privilege-separation directory; Debian creates it only through its init scripts.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   await generateKey(f.hostKey, `dhcp-agent-lab ${spec.netns}`);
@@ -87,6 +85,19 @@ export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeyS
     { mode: 0o644 },
   );
 
+  return { pid: await launchSshd(spec), hostKeySha256: fingerprint };
+}
+
+/**
+ * Starts the node's sshd from the files {@link startSshd} wrote (same host key, same config),
+ * as a node's boot does, and waits until it accepts TCP. Returns its pid.
+ */
+export async function launchSshd(spec: SshdSpec): Promise<number> {
+  const f = sshdFiles(spec.nodeDir);
+  const sshd = requireProgram('sshd', 'openssh-server');
+  const nsenter = requireProgram('nsenter', 'util-linux');
+  // A pid file left by an sshd that was killed would name a dead process.
+  await rm(f.pidFile, { force: true });
   const out = await open(f.out, 'a');
   try {
     // sshd forks into the background and the started process exits; its output goes to a
@@ -114,7 +125,7 @@ export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeyS
     pid ??= await readPid(f.pidFile);
     if (pid !== undefined) {
       if (!(await processAlive(pid))) throw new LabError(`sshd in ${spec.netns} died after start: ${await tail(f.log)}`);
-      if (await acceptsTcp(spec.address, 22)) return { pid, hostKeySha256: fingerprint };
+      if (await acceptsTcp(spec.address, 22)) return pid;
     }
     await sleep(20);
   }
