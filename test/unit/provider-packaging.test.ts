@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,6 +14,7 @@ import {
   lockFileHash,
   providerLockBlock,
   terraformPlatform,
+  writeFileAtomic,
 } from '../../src/provider/packaging';
 import { providerVersion } from '../../src/provider/version';
 
@@ -136,5 +138,56 @@ describe('lock file and CLI configuration', () => {
     assert.equal(terraformPlatform('linux', 'x64'), 'linux_amd64');
     assert.equal(terraformPlatform('darwin', 'arm64'), 'darwin_arm64');
     assert.equal(terraformPlatform('win32', 'ia32'), 'windows_386');
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces a file so that a concurrent reader sees the old or the new content, never a part', async () => {
+    const dir = join(scratch, 'atomic');
+    mkdirSync(dir);
+    const file = join(dir, 'launcher');
+    const size = 4 * 1024 * 1024;
+    writeFileSync(file, 'a'.repeat(size));
+    // The writer runs in a process of its own, so that writes and reads really overlap.
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `const { writeFileAtomic } = require(${JSON.stringify(join(__dirname, '../../src/provider/packaging'))});
+       for (let i = 0; i < 40; i++) writeFileAtomic(${JSON.stringify(file)}, (i % 2 ? 'a' : 'b').repeat(${size}), 0o755);`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    writer.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => writer.once('close', resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    const seen = new Set<string>();
+    let reads = 0;
+    while (running) {
+      const text = readFileSync(file, 'latin1');
+      reads++;
+      assert.equal(text.length, size, 'a whole file');
+      assert.ok(text[0] === text[text.length - 1] && !text.includes(text[0] === 'a' ? 'b' : 'a'), 'one version of it');
+      seen.add(text[0]);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.ok(reads > 1, `read ${reads} times while the writer ran`);
+    assert.deepEqual(readdirSync(dir), ['launcher'], 'no temporary file left');
+    assert.equal(statSync(file).mode & 0o777, 0o755);
+  });
+
+  it('sets the mode whatever the umask, and leaves nothing behind when it fails', () => {
+    const dir = join(scratch, 'atomic-mode');
+    mkdirSync(dir);
+    const old = process.umask(0o077);
+    try {
+      writeFileAtomic(join(dir, 'x'), 'x', 0o755);
+    } finally {
+      process.umask(old);
+    }
+    assert.equal(statSync(join(dir, 'x')).mode & 0o777, 0o755);
+    mkdirSync(join(dir, 'target-is-a-directory'));
+    assert.throws(() => writeFileAtomic(join(dir, 'target-is-a-directory'), 'x'), /EISDIR|EEXIST|ENOTEMPTY|EPERM/);
+    assert.deepEqual(readdirSync(dir).sort(), ['target-is-a-directory', 'x']);
   });
 });
