@@ -185,6 +185,7 @@ export class Lab {
    */
   async powerOn(ref: number | string): Promise<void> {
     const n = this.node(ref);
+    if (await isSshd(n.sshdPid)) throw new LabError(`lab ${this.name} node ${n.name}: already running (sshd pid ${n.sshdPid})`);
     await this.setLink(ref, 'up');
     const pid = await launchSshd({
       netns: n.netns,

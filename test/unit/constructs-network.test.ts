@@ -545,3 +545,17 @@ describe('DhcpNetwork: tokens are not validated', () => {
     });
   });
 });
+
+describe('DhcpNetwork: agents declared goneForGood', () => {
+  it('refuses a gone node as an agent, naming it', () => {
+    const stack = newStack();
+    const alive = newNode(stack, 'n1');
+    const gone = newNode(stack, 'n2', { host: '192.0.2.11', goneForGood: true });
+    assertRejects(() => new DhcpNetwork(stack, 'net', { agents: [alive, gone], bridge: 'br-lab', subnets: [{ cidr: '10.0.0.0/24' }] }), {
+      where: WHERE,
+      path: 'agents[1]',
+      got: '"stack/n2"',
+      allowed: 'a node that is not declared goneForGood (take a gone node out of agents)',
+    });
+  });
+});

@@ -268,3 +268,31 @@ describe('DhcpAgentNode: tokens are not validated', () => {
     assert.equal(node.monitor_interval_seconds, '${var.interval}');
   });
 });
+
+describe('DhcpAgentNode: goneForGood', () => {
+  it('marks the dhcpagent_node and lists the node in the provider block (gone_nodes)', () => {
+    const stack = newStack();
+    new DhcpAgentNode(stack, 'n', { host: '192.0.2.11', insecureIgnoreHostKey: true, goneForGood: true });
+    new DhcpAgentNode(stack, 'v6', { host: 'fd00::11', port: 2222, insecureIgnoreHostKey: true, goneForGood: true });
+    new DhcpAgentNode(stack, 'alive', { host: '192.0.2.12', insecureIgnoreHostKey: true });
+    const { json } = synth(stack);
+    const nodes = resourcesOf(json, 'dhcpagent_node');
+    const gone = Object.fromEntries(nodes.map((n) => [(n.node as { host: string }).host, n.gone_for_good]));
+    assert.deepEqual(gone, { '192.0.2.11': true, 'fd00::11': true, '192.0.2.12': undefined });
+    const [provider] = json.provider!.dhcpagent as Record<string, unknown>[];
+    assert.deepEqual(provider.gone_nodes, ['192.0.2.11:22', '[fd00::11]:2222']);
+  });
+
+  it('leaves the provider block without gone_nodes when no node is gone', () => {
+    const stack = newStack();
+    new DhcpAgentNode(stack, 'n', { host: '192.0.2.11', insecureIgnoreHostKey: true });
+    const [provider] = synth(stack).json.provider!.dhcpagent as Record<string, unknown>[];
+    assert.equal(provider.gone_nodes, undefined);
+  });
+
+  it('is refused in provisioner mode and as anything but a boolean', () => {
+    const make = (props: Record<string, unknown>) => () => new DhcpAgentNode(newStack(), 'n', { host: '192.0.2.11', insecureIgnoreHostKey: true, ...props });
+    assertRejects(make({ goneForGood: true, mode: 'provisioner' }), { where: WHERE, path: 'goneForGood', got: 'true', allowed: 'goneForGood only in provider mode (portable mode has no provider to skip the node)' });
+    assertRejects(make({ goneForGood: 'yes' }), { where: WHERE, path: 'goneForGood', got: '"yes"', allowed: 'true or false' });
+  });
+});
