@@ -13,11 +13,11 @@ import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip'
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
 import { DEVICE_OWNER_DHCP, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
 import { UNKNOWN, isUnknown, t, type ObjectValue, type Value } from '../cty';
-import { errorDiagnostic } from '../diagnostics';
+import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
-import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
+import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
@@ -311,7 +311,7 @@ export const networkResource: ResourceType = {
     if (!req.proposed) {
       const c = connectionFromValue(req.prior!.node);
       const subject = `dhcpagent_network ${str(req.prior!.network_id)} on ${nodeLabel(c)}`;
-      return { planned: null, diagnostics: isGone(ctx.provider, c) ? [forgottenWarning(c, subject)] : planOnUnreachable(c, subject, req.priorPrivate) };
+      return { planned: null, diagnostics: planDiagnostics(ctx.provider, c, subject, true, req.priorPrivate) };
     }
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) });
     if (known(proposed)) {
@@ -324,8 +324,8 @@ export const networkResource: ResourceType = {
     if (result.planned === req.prior || !known(proposed.node)) return result;
     const c = connectionFromValue(proposed.node);
     const subject = `dhcpagent_network ${str(proposed.network_id)} on ${nodeLabel(c)}`;
-    if (isGone(ctx.provider, c)) return { planned: null, diagnostics: [goneError(c, subject)] };
-    return { ...result, diagnostics: planOnUnreachable(c, subject, req.priorPrivate) };
+    const diagnostics = planDiagnostics(ctx.provider, c, subject, false, req.priorPrivate);
+    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics };
   },
 
   async apply(req, ctx) {

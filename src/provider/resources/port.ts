@@ -8,12 +8,12 @@ import type { PortSpec } from '../../agent/spec';
 import { readContext } from '../../agent/context';
 import type { ExtraDhcpOpt, IpVersion, Port } from '../../model/types';
 import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
-import { errorDiagnostic } from '../diagnostics';
+import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
-import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
+import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { known, list, num, obj, str } from './values';
@@ -117,15 +117,15 @@ export const portResource: ResourceType = {
     if (!req.proposed) {
       const c = connectionFromValue(req.prior!.node);
       const subject = `dhcpagent_port ${str(req.prior!.port_id)} on ${nodeLabel(c)}`;
-      return { planned: null, diagnostics: isGone(ctx.provider, c) ? [forgottenWarning(c, subject)] : planOnUnreachable(c, subject, req.priorPrivate) };
+      return { planned: null, diagnostics: planDiagnostics(ctx.provider, c, subject, true, req.priorPrivate) };
     }
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
     const result = planWithDrift(portSchema, req.prior, proposed, []);
     if (result.planned === req.prior || !known(proposed.node)) return result;
     const c = connectionFromValue(proposed.node);
     const subject = `dhcpagent_port ${str(proposed.port_id)} on ${nodeLabel(c)}`;
-    if (isGone(ctx.provider, c)) return { planned: null, diagnostics: [goneError(c, subject)] };
-    return { ...result, diagnostics: planOnUnreachable(c, subject, req.priorPrivate) };
+    const diagnostics = planDiagnostics(ctx.provider, c, subject, false, req.priorPrivate);
+    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics };
   },
 
   async apply(req, ctx) {

@@ -191,3 +191,13 @@ export function goneError(c: NodeConnection, subject: string): Diagnostic {
     `${subject}: the provider's gone_nodes lists ${nodeKey(c)}. Take the node out of the network's agents (or out of gone_nodes, if it is back for good).`,
   );
 }
+
+/**
+ * What the plan of a network or port on node `c` says about the node: a delete on a node gone
+ * for good only leaves the state (warning); a create or change there is refused (error); a
+ * change on a node found unreachable will fail at apply (warning).
+ */
+export function planDiagnostics(provider: unknown, c: NodeConnection, subject: string, deleting: boolean, priorPrivate: Buffer): Diagnostic[] {
+  if (isGone(provider, c)) return [deleting ? forgottenWarning(c, subject) : goneError(c, subject)];
+  return planOnUnreachable(c, subject, priorPrivate);
+}
