@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { labDown, labUnavailableReason, labUp, type Lab, type LabVm } from '../../src/lab';
+import { DhcpProber, formatReport, labDown, labUnavailableReason, labUp, type Lab } from '../../src/lab';
 import { providerBundle, repoRoot, TERRAFORM, terraformUnavailableReason } from '../support/terraform';
 import { NETWORK_ID, PORTS } from './dead-node/values';
 
@@ -77,53 +77,13 @@ function copyApp(work: string): string {
   return dir;
 }
 
-/** A client on the lab switch doing full DHCP exchanges in a loop until stopped. */
-class DhcpLoop {
-  ok = 0;
-  failures: string[] = [];
-  readonly servers = new Map<string, number>();
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly vm: LabVm, private readonly ip: string) {
-    this.done = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const l = await this.vm.dhcp({ timeoutMs: 5000 });
-        if (l.ip !== this.ip) throw new Error(`got ${l.ip}, not ${this.ip}`);
-        this.ok++;
-        this.servers.set(l.serverId ?? '?', (this.servers.get(l.serverId ?? '?') ?? 0) + 1);
-      } catch (err) {
-        this.failures.push(`${new Date().toISOString()}: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Waits until `n` more exchanges succeeded (or fails after `ms`). */
-  async more(n: number, ms = 30_000): Promise<void> {
-    const target = this.ok + n;
-    const deadline = Date.now() + ms;
-    while (this.ok < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(this.ok >= target, `the client got ${n} more lease(s) within ${ms} ms (failures: ${this.failures.join('; ')})`);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-}
-
 describe('a dead agent node never blocks the rest of the stack', { skip }, () => {
   let lab: Lab;
   let work: string;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let deployed = false;
-  let loop: DhcpLoop | undefined;
+  let loop: DhcpProber | undefined;
   let node1Off = false;
   const stackEnv: NodeJS.ProcessEnv = {};
   const label = (i: number): string => `${lab.node(i).user}@${lab.node(i).address}:22`;
@@ -189,8 +149,8 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     deployed = true;
     assert.match(r.out, /Apply complete! Resources: 6 added, 0 changed, 0 destroyed/);
     const vm = await lab.addVm({ onSwitch: true, name: 'loop', mac: PORTS[0].mac });
-    loop = new DhcpLoop(vm, PORTS[0].ip);
-    await loop.more(2);
+    loop = DhcpProber.start(vm, { expectIp: PORTS[0].ip, exchangeTimeoutMs: 5000, pauseMs: 200 });
+    await loop.waitForAttempts(2);
     const p = await plan();
     assert.equal(p.code, 0, `plan with every node up: no changes\n${p.out}`);
     t.diagnostic(`terraform plan, every node up: ${p.ms.toFixed(0)} ms`);
@@ -199,7 +159,7 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
   it('node 1 refuses connections: the client keeps its lease; diff and plan name node 1 as unreachable', async (t) => {
     await lab.powerOff(0);
     node1Off = true;
-    await loop!.more(3);
+    await loop!.waitForAttempts(3);
     const d = await mustCdktf('diff');
     assert.match(d.out, unreachable(0), d.out);
     assert.match(d.out, /No changes/, d.out);
@@ -218,7 +178,7 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     assert.equal(p.code, 0, `a plan, not an error\n${p.out}`);
     assert.match(p.out, unreachable(0));
     t.diagnostic(`terraform plan, node 1 blackholed (link down): ${p.ms.toFixed(0)} ms`);
-    await loop!.more(2);
+    await loop!.waitForAttempts(2);
   });
 
   it('a deploy that adds a port serves it from node 2, and names node 1 for its part there', async () => {
@@ -244,7 +204,7 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     assert.ok(existsSync(`/proc/${pid}`), 'dnsmasq runs on node 3');
     // vm1 is the loop's client; vm2 from a VM of its own.
     assert.equal((await leaseOnce(PORTS[1].mac, 'vm2b')).ip, PORTS[1].ip);
-    await loop!.more(2);
+    await loop!.waitForAttempts(2);
     const again = await mustCdktf('diff');
     assert.match(again.out, /No changes/, again.out);
   });
@@ -267,8 +227,9 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
   });
 
   it('the client never missed a lease', async (t) => {
-    await loop!.stop();
-    t.diagnostic(`DHCP exchanges: ${loop!.ok} ok, ${loop!.failures.length} failed; servers: ${[...loop!.servers].map(([s, n]) => `${s}×${n}`).join(', ')}`);
-    assert.deepEqual(loop!.failures, []);
+    const report = await loop!.stop();
+    t.diagnostic(`DHCP exchanges all along: ${formatReport(report)}`);
+    assert.ok(report.attempts > 10, `${report.attempts} exchanges`);
+    assert.equal(report.failures, 0, formatReport(report));
   });
 });
