@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DhcpProber, formatReport, labDown, labUnavailableReason, labUp, type Lab } from '../../src/lab';
 import { providerBundle, repoRoot, TERRAFORM, terraformUnavailableReason } from '../support/terraform';
+import { connectionFromValue, hostFor } from '../../src/provider/resources/connection';
+import { defaultSshPool } from '../../src/host';
 import { NETWORK_ID, PORTS } from './dead-node/values';
 
 const LAB = 'dn';
@@ -106,6 +108,20 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     assert.equal(r.code, 0, `in node n${i}: ${command}\n${r.stderr}`);
     return r.stdout;
   }
+  /** How long the provider's connect takes to give up on node `i` (its whole cost to a plan). */
+  async function verdictMs(i: number): Promise<{ ms: number; error: string }> {
+    const n = lab.node(i);
+    const t0 = performance.now();
+    try {
+      const host = await hostFor(connectionFromValue({ host: n.address, user: n.user, private_key_path: n.privateKeyPath, host_key_sha256: n.hostKeySha256 }));
+      await host.run('true');
+      assert.fail(`node n${i} answered`);
+    } catch (err) {
+      return { ms: performance.now() - t0, error: (err as Error).message };
+    } finally {
+      await defaultSshPool.closeAll();
+    }
+  }
   async function leaseOnce(mac: string, name: string): Promise<{ ip: string; serverId?: string }> {
     const vm = await lab.addVm({ onSwitch: true, name, mac });
     try {
@@ -151,6 +167,7 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     const vm = await lab.addVm({ onSwitch: true, name: 'loop', mac: PORTS[0].mac });
     loop = DhcpProber.start(vm, { expectIp: PORTS[0].ip, exchangeTimeoutMs: 5000, pauseMs: 200 });
     await loop.waitForAttempts(2);
+    await plan(); // a first plan warms the caches up
     const p = await plan();
     assert.equal(p.code, 0, `plan with every node up: no changes\n${p.out}`);
     t.diagnostic(`terraform plan, every node up: ${p.ms.toFixed(0)} ms`);
@@ -170,6 +187,10 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     assert.match(p.out, /unreachable since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     assert.match(p.out, /ECONNREFUSED/);
     t.diagnostic(`terraform plan, node 1 refusing connections: ${p.ms.toFixed(0)} ms`);
+    const v = await verdictMs(0);
+    assert.match(v.error, /ECONNREFUSED/);
+    assert.ok(v.ms < 3000, `given up on within 3 s: ${v.ms} ms`);
+    t.diagnostic(`the provider's connect gives up on a refusing node after ${v.ms.toFixed(0)} ms (${v.error})`);
   });
 
   it('node 1 blackholed (its link down): the plan still plans, within the connect bound', async (t) => {
@@ -178,6 +199,9 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     assert.equal(p.code, 0, `a plan, not an error\n${p.out}`);
     assert.match(p.out, unreachable(0));
     t.diagnostic(`terraform plan, node 1 blackholed (link down): ${p.ms.toFixed(0)} ms`);
+    const v = await verdictMs(0);
+    assert.ok(v.ms < 6000, `given up on within 6 s: ${v.ms} ms`);
+    t.diagnostic(`the provider's connect gives up on a blackholed node after ${v.ms.toFixed(0)} ms (${v.error})`);
     await loop!.waitForAttempts(2);
   });
 
@@ -185,7 +209,8 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     stackEnv.DEAD_NODE_PORTS = '2';
     const d = await cdktf('diff');
     assert.equal(d.code, 0, d.out);
-    assert.match(d.out, /this change cannot be applied while \S+ is unreachable/);
+    assert.match(d.out, new RegExp(`Node ${label(0).replace(/[.]/g, '\\.')} is unreachable: changes planned on it cannot be applied`), d.out);
+    assert.match(d.out, /cannot\s+be\s+applied\s+while/);
     const r = await cdktf('deploy', '--auto-approve');
     assert.notEqual(r.code, 0, 'the part on node 1 cannot be applied');
     assert.match(r.out, new RegExp(`Create of dhcpagent_port \\S+ on ${label(0).replace(/[.]/g, '\\.')}: cannot reach`));

@@ -137,7 +137,7 @@ export function planOnUnreachable(c: NodeConnection, subject: string, priorPriva
   if (!since) return [];
   return [
     warningDiagnostic(
-      unreachableSummary(c),
+      `Node ${nodeLabel(c)} is unreachable: changes planned on it cannot be applied`,
       `${subject}: this change cannot be applied while ${nodeLabel(c)} is unreachable (since ${utc(since)}); the apply will fail for it, naming the node, and apply the changes on other nodes. ${WAY_OUT}`,
     ),
   ];
