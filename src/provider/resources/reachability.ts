@@ -1,8 +1,8 @@
 /**
  * A dead node never blocks the rest of the stack. Three pieces:
  *
- * - Connecting is bounded (`PROVIDER_CONNECT` in connection.ts), and the first verdict "unreachable" on a
- *   node is remembered for the rest of the provider process ({@link ReachabilityMemory}), so a
+ * - Connecting is bounded (`PROVIDER_CONNECT` in connection.ts), and the first verdict
+ *   "unreachable" on a node is remembered for the rest of the provider process ({@link ReachabilityMemory}), so a
  *   dead node costs a plan one bounded connect, not one per resource.
  * - A refresh that cannot reach the node keeps the resource's last known state (never "gone",
  *   which would plan a create) and says so in a warning; the time the node was first found
@@ -15,8 +15,6 @@ import { errorDiagnostic, warningDiagnostic, type Diagnostic } from '../diagnost
 import type { ObjectValue, Value } from '../cty';
 import type { ReadResult } from '../resource';
 import { hostFor, nodeLabel, type NodeConnection } from './connection';
-
-export { PROVIDER_CONNECT } from './connection';
 
 /** `host:port`, the key of a node in `gone_nodes` and in the verdict memory. */
 export function nodeKey(c: Pick<NodeConnection, 'host' | 'port'>): string {
