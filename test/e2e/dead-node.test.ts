@@ -19,6 +19,7 @@ import { DhcpProber, formatReport, labDown, labUnavailableReason, labUp, type La
 import { providerBundle, repoRoot, TERRAFORM, terraformUnavailableReason } from '../support/terraform';
 import { connectionFromValue, hostFor } from '../../src/provider/resources/connection';
 import { defaultSshPool } from '../../src/host';
+import { cdktfEnv } from '../../scripts/cdktf-env';
 import { NETWORK_ID, PORTS } from './dead-node/values';
 
 const LAB = 'dn';
@@ -135,18 +136,9 @@ describe('a dead agent node never blocks the rest of the stack', { skip }, () =>
     lab = await labUp({ name: LAB, nodes: 3, isolatedNetns: true, switch: true });
     work = mkdtempSync(join(tmpdir(), 'dhcpagent-deadnode-'));
     dir = copyApp(work);
-    const { DHCP_AGENT_LAB_DIR: _dir, ...rest } = process.env;
-    env = {
-      ...rest,
-      DHCP_AGENT_LAB: LAB,
-      TF_CLI_CONFIG_FILE: join(work, 'terraformrc'),
-      CHECKPOINT_DISABLE: '1',
-      DISABLE_VERSION_CHECK: '1',
-      CI: '1',
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-      DHCP_AGENT_PROVIDER_JS: providerBundle(),
-    };
+    // The lab is found by name (DHCP_AGENT_LAB), never through an inherited directory.
+    const { DHCP_AGENT_LAB_DIR: _dir, ...offline } = cdktfEnv(work, { DHCP_AGENT_LAB: LAB, TF_CLI_CONFIG_FILE: join(work, 'terraformrc'), DHCP_AGENT_PROVIDER_JS: providerBundle() });
+    env = offline;
   });
   after(async () => {
     await loop?.stop();
