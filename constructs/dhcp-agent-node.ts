@@ -2,6 +2,7 @@ import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../src/model/errors';
 import { ipVersionOf } from '../src/model/ip';
+import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../src/model/secrets';
 import { checkDomain, checkStatePath } from '../src/model/validate';
 import { DEFAULT_AGENT_OPTIONS } from '../src/model/types';
 import { DhcpagentProvider } from './l1/provider';
@@ -140,9 +141,9 @@ export class DhcpAgentNode extends Construct {
     );
     checkUnlessToken(issues, props.user, (u) => (u === undefined || USER.test(u) ? null : { path: 'user', value: u, allowed: 'a Unix user name' }));
     checkUnlessToken(issues, props.privateKeyPath, (k) =>
-      k === undefined || (!/PRIVATE KEY|[\n\r\0]/.test(k) && k.length > 0)
+      k === undefined || (k.length > 0 && !keyMaterialIn(k))
         ? null
-        : { path: 'privateKeyPath', value: k.length > 40 ? `${k.slice(0, 20)}…` : k, allowed: 'the path of a key file; key material is never accepted (it would land in Terraform state)' },
+        : { path: 'privateKeyPath', value: k ? KEY_MATERIAL_SHOWN_AS : k, allowed: `${PRIVATE_KEY_PATH_RULE}${k ? `; found ${keyMaterialIn(k)}` : ''}` },
     );
     checkUnlessToken(issues, props.hostKeySha256, (f) =>
       f === undefined || /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(f) ? null : { path: 'hostKeySha256', value: f, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' },

@@ -6,7 +6,7 @@ import { canonicalIp, cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '
 import { dhcpPortId, dhcpPortMac, namespaceName, uuidV5 } from '../src/model/naming';
 import { networkFromNeutronJson, networkFromOpenstackCli, portsFromNeutronJson } from '../src/model/neutron-json';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port, type Subnet } from '../src/model/types';
-import { checkId, checkInterfaceName, checkIp, checkMac, validateAgentOptions, validateNetwork } from '../src/model/validate';
+import { checkId, checkInterfaceName, checkIp, checkMac, checkSafeText, validateAgentOptions, validateNetwork } from '../src/model/validate';
 import { portRequiresDhcpConfiguration } from '../src/dnsmasq';
 import { allocateDhcpAddresses } from './dhcp-addresses';
 import type { DhcpAgentNode } from './dhcp-agent-node';
@@ -341,9 +341,11 @@ export class DhcpNetwork extends Construct {
         ? null
         : !hasPhysical
           ? { path: 'vlanId', value: v, allowed: 'unset, unless physicalInterface is set' }
-          : Number.isInteger(v) && v >= 1 && v <= 4094
-            ? null
-            : { path: 'vlanId', value: v, allowed: 'a VLAN id from 1 to 4094' },
+          : !(Number.isInteger(v) && v >= 1 && v <= 4094)
+            ? { path: 'vlanId', value: v, allowed: 'a VLAN id from 1 to 4094' }
+            : typeof props.physicalInterface === 'string' && !unresolved(props.physicalInterface) && `${props.physicalInterface}.${v}`.length > 15
+              ? { path: 'vlanId', value: v, allowed: `a VLAN id short enough that "${props.physicalInterface}.<vlan>" fits Linux's 15-character interface names` }
+              : null,
     );
 
     this.subnets = (props.subnets ?? []).map((s) => ({
@@ -360,7 +362,10 @@ export class DhcpNetwork extends Construct {
     }));
     if (this.subnets.length === 0) issues.push({ path: 'subnets', value: [], allowed: 'at least one subnet' });
     else if (!this.subnets.some((s) => s.enableDhcp)) issues.push({ path: 'subnets', value: this.subnets.map((s) => s.cidr), allowed: 'at least one subnet with enableDhcp' });
-    if (!unresolved(props.subnets)) issues.push(...validateNetwork({ id: this.networkId, mtu: unresolved(props.mtu) ? undefined : props.mtu, subnets: this.subnets, ports: [] }).filter((i) => i.path !== 'id'));
+    if (!unresolved(props.subnets)) {
+      const name = unresolved(props.name) ? undefined : props.name;
+      issues.push(...validateNetwork({ id: this.networkId, name, mtu: unresolved(props.mtu) ? undefined : props.mtu, subnets: this.subnets, ports: [] }).filter((i) => i.path !== 'id'));
+    } else checkUnlessToken(issues, props.name, (n) => (n === undefined ? null : checkSafeText(n, 'name')));
 
     this.options = withDefaults({
       dnsDomain: props.dnsDomain,

@@ -1,7 +1,7 @@
 /** Synth-time validation: messages name the construct, the field, the value received and what is allowed. */
 import { Token } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { formatIssue, ValidationError, type ValidationIssue } from '../src/model/errors';
+import { boundedLines, formatIssue, ValidationError, type ValidationIssue } from '../src/model/errors';
 
 /** True when `value` (or anything inside it) is a token that only resolves later. */
 export function unresolved(value: unknown): boolean {
@@ -31,6 +31,6 @@ export function throwIfInvalid(kind: string, scope: IConstruct, issues: readonly
 export function invalidAt(kind: string, id: string, path: string, issues: readonly ValidationIssue[]): ValidationError {
   const where = `${kind} '${id}' (${path})`;
   const error = new ValidationError(issues);
-  error.message = issues.map((i) => `${where}: ${formatIssue(i)}`).join('\n');
+  error.message = boundedLines(issues, (i) => `${where}: ${formatIssue(i)}`).join('\n');
   return error;
 }

@@ -34,13 +34,14 @@ export function prelude(): string {
 
 /** Shell text that decodes `content` into `path` atomically (temp file + rename). */
 export function writeFileCommand(path: string, content: string | Uint8Array, mode = 0o644): string {
-  const tmp = `${path}.tmp.$$`;
+  // The quoted path, then the shell's own pid unquoted: writers on one node never share a temp file.
+  const tmp = `${shq(`${path}.tmp.`)}$$`;
   return [
-    `base64 -d > ${shq(tmp)} <<'${HEREDOC_END}'`,
+    `base64 -d > ${tmp} <<'${HEREDOC_END}'`,
     base64Lines(content),
     HEREDOC_END,
-    `chmod ${mode.toString(8)} ${shq(tmp)}`,
-    `mv -f ${shq(tmp)} ${shq(path)}`,
+    `chmod ${mode.toString(8)} ${tmp}`,
+    `mv -f ${tmp} ${shq(path)}`,
   ].join('\n');
 }
 

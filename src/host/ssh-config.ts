@@ -6,6 +6,9 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../model/errors';
 import { normalizeFingerprint } from './known-hosts';
+import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../model/secrets';
+
+export { KEY_MATERIAL_SHOWN_AS, keyMaterialIn };
 
 /** How to reach and trust one SSH host. */
 export interface SshHostConfig {
@@ -104,6 +107,8 @@ export function resolveSshHostConfig(config: SshHostConfig, path = 'ssh'): Resol
   }
   if (config.privateKeyPath !== undefined && (typeof config.privateKeyPath !== 'string' || config.privateKeyPath === '')) {
     issue('privateKeyPath', config.privateKeyPath, 'a path to a private key file, or unset to use ssh-agent');
+  } else if (config.privateKeyPath !== undefined && keyMaterialIn(config.privateKeyPath)) {
+    issue('privateKeyPath', KEY_MATERIAL_SHOWN_AS, `${PRIVATE_KEY_PATH_RULE}; found ${keyMaterialIn(config.privateKeyPath)}`);
   }
 
   const trustFields = (['hostKeySha256', 'knownHostsPath', 'insecureIgnoreHostKey'] as const).filter((f) =>

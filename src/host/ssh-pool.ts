@@ -9,7 +9,7 @@ import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgor
 import { HostError } from './types';
 import { checkKnownHosts, fingerprintSha256, keyTypeOfBlob, knownHostsLookupName, knownKeyTypes, parseKnownHosts } from './known-hosts';
 import { Semaphore } from './semaphore';
-import { DEFAULT_CONNECT_RETRY_DELAYS_MS, sshLabel, type ResolvedSshHostConfig } from './ssh-config';
+import { DEFAULT_CONNECT_RETRY_DELAYS_MS, KEY_MATERIAL_SHOWN_AS, keyMaterialIn, sshLabel, type ResolvedSshHostConfig } from './ssh-config';
 
 /** Waits before retrying a channel open that the server refused (e.g. MaxSessions reached). */
 const REFUSED_OPEN_DELAYS_MS = [20, 50, 100, 200, 400, 800];
@@ -295,7 +295,9 @@ export class SshPoolEntry {
       try {
         connectConfig.privateKey = await readFile(c.privateKeyPath);
       } catch (err) {
-        throw fail(`cannot read private key ${c.privateKeyPath} (privateKeyPath): ${errorText(err)}`, 'auth', false, err);
+        // Never echo key material given as a path (a validation step may have been skipped).
+        const shown = keyMaterialIn(c.privateKeyPath) ? KEY_MATERIAL_SHOWN_AS : c.privateKeyPath;
+        throw fail(`cannot read private key ${shown} (privateKeyPath): ${shown === c.privateKeyPath ? errorText(err) : 'not a path'}`, 'auth', false, shown === c.privateKeyPath ? err : undefined);
       }
       credentials = `private key ${c.privateKeyPath}`;
     } else if (process.env.SSH_AUTH_SOCK) {

@@ -11,9 +11,23 @@ export interface ValidationIssue {
 /** Thrown when input is refused; carries every issue found, not only the first. */
 export class ValidationError extends Error {
   constructor(readonly issues: readonly ValidationIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super(boundedLines(issues, formatIssue).join('\n'));
     this.name = 'ValidationError';
   }
+}
+
+/** How many issues a message or a diagnostic list shows; the rest are counted. */
+export const MAX_REPORTED_ISSUES = 20;
+
+/** One line per issue for the first MAX_REPORTED_ISSUES, then "… and N more issues". */
+export function boundedLines(issues: readonly ValidationIssue[], line: (i: ValidationIssue) => string): string[] {
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map(line);
+  if (issues.length > MAX_REPORTED_ISSUES) shown.push(moreIssues(issues.length));
+  return shown;
+}
+
+export function moreIssues(total: number): string {
+  return `… and ${total - MAX_REPORTED_ISSUES} more issue(s) (${total} in all; the first ${MAX_REPORTED_ISSUES} are shown)`;
 }
 
 export function formatIssue(issue: ValidationIssue): string {

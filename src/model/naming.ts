@@ -12,19 +12,42 @@ export function namespaceName(networkId: string): string {
   return `qdhcp-${networkId}`;
 }
 
-/** The veth end inside the namespace: `ns-` + port id, cut to 14 characters. */
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Characters of an id a device name keeps after its 3-character prefix (`tap`, `brq`, `ns-`). */
+const ID_CHARS = DEV_NAME_LEN - 3;
+
+/**
+ * The part of a device name that stands for an id. UUIDs (neutron's ids) and ids that fit keep
+ * neutron's cut, byte for byte: adopting a network neutron set up depends on it. A longer id of
+ * another form would lose characters (`tenant-a-net1` and `tenant-a-net2` both cut to
+ * `tenant-a-ne`), so it becomes its first 3 characters, "_" and 7 base-32 digits of a SHA-256
+ * of the whole id: "_" never occurs in an id, so such a name cannot equal a cut one.
+ */
+export function deviceIdPart(id: string): string {
+  if (id.length <= ID_CHARS || UUID_RE.test(id)) return id.slice(0, ID_CHARS);
+  const digest = createHash('sha256').update(id, 'utf8').digest();
+  let bits = 0n;
+  for (const b of digest.subarray(0, 5)) bits = (bits << 8n) | BigInt(b);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let hash = '';
+  for (let i = 0; i < 7; i++) hash += alphabet[Number((bits >> BigInt(35 - 5 * (i + 1))) & 31n)];
+  return `${id.slice(0, ID_CHARS - 8)}_${hash}`;
+}
+
+/** The veth end inside the namespace: `ns-` + port id, cut to 14 characters (see deviceIdPart). */
 export function nsDeviceName(portId: string): string {
-  return `ns-${portId}`.slice(0, DEV_NAME_LEN);
+  return `ns-${deviceIdPart(portId)}`;
 }
 
-/** The veth end in the node's root namespace: `tap` + port id, cut to 14 characters. */
+/** The veth end in the node's root namespace: `tap` + port id, cut to 14 characters (see deviceIdPart). */
 export function tapDeviceName(portId: string): string {
-  return `tap${portId}`.slice(0, DEV_NAME_LEN);
+  return `tap${deviceIdPart(portId)}`;
 }
 
-/** The bridge neutron's linuxbridge agent creates per network: `brq` + network id, 14 characters. */
+/** The bridge neutron's linuxbridge agent creates per network: `brq` + network id, 14 characters (see deviceIdPart). */
 export function bridgeName(networkId: string): string {
-  return `brq${networkId}`.slice(0, DEV_NAME_LEN);
+  return `brq${deviceIdPart(networkId)}`;
 }
 
 /** `host-10-0-0-5`, `host-fd00--5`: neutron's hostname for an address without a DNS name. */

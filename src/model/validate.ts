@@ -525,6 +525,9 @@ function eachOf<T>(
 // ---------------------------------------------------------------------------------------------
 // Ports
 
+/** Extra DHCP options one port may carry: more than a DHCP reply can hold, far below what would slow a plan. */
+export const MAX_EXTRA_DHCP_OPTS = 100;
+
 interface PortContext {
   readonly subnets: readonly Subnet[];
   /** Ports this one must not share an IP, MAC or id with. */
@@ -559,6 +562,11 @@ function portIssues(port: Port, ctx: PortContext, path: string): ValidationIssue
   });
 
   const versions = new Map<string, string>();
+  if (Array.isArray(port.extraDhcpOpts) && port.extraDhcpOpts.length > MAX_EXTRA_DHCP_OPTS) {
+    // Refused as a whole, before thousands of items are checked one by one.
+    out.push(issue(at('extraDhcpOpts'), `(a list of ${port.extraDhcpOpts.length} options)`, `at most ${MAX_EXTRA_DHCP_OPTS} extra DHCP options per port`));
+    return out;
+  }
   eachOf(out, port.extraDhcpOpts, at('extraDhcpOpts'), 'a list of {optName, optValue, ipVersion}', (opt, p) => {
     const before = out.length;
     out.push(...extraOptIssues(opt, p, port.id));
@@ -594,8 +602,12 @@ function fixedIpIssues(fip: FixedIp, path: string, ctx: PortContext, ownEarlier:
   } else if (cidr && isIpv4NetworkOrBroadcast(cidr.text, fip.ipAddress)) {
     out.push(issue(ipPath, fip.ipAddress, `an address of ${describeCidr(cidr)}`));
   }
+  const sameSubnet = subnet ? ownEarlier.findIndex((f) => isRecord(f) && f.subnetId === subnet.id) : -1;
   if (ownEarlier.some((f) => typeof f.ipAddress === 'string' && sameIp(f.ipAddress, fip.ipAddress))) {
     out.push(issue(ipPath, fip.ipAddress, 'an address not already listed in this port\'s fixedIps'));
+  } else if (sameSubnet >= 0) {
+    // dnsmasq serves one address per MAC and subnet (one dhcp-host line each): the second would never be handed out.
+    out.push(issue(ipPath, fip.ipAddress, `an address on another subnet: a port has at most one address per subnet (fixedIps[${sameSubnet}] is on subnet ${subnet!.id})`));
   } else {
     const holds = (o: Port) =>
       Array.isArray(o.fixedIps) && o.fixedIps.some((f) => isRecord(f) && typeof f.ipAddress === 'string' && sameIp(f.ipAddress, fip.ipAddress));
@@ -750,10 +762,13 @@ const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 
 /** `state_path`: an absolute path of safe characters (it appears in dnsmasq's argv and in shell commands). */
 export function checkStatePath(value: unknown, path: string): ValidationIssue | null {
-  const allowed = 'an absolute path of at most 4095 characters made of letters, digits, ".", "_", "-" and "/", without ".." segments';
-  if (typeof value !== 'string' || !STATE_PATH_RE.test(value) || value.length > 4095 || value.split('/').includes('..')) {
-    return issue(path, value, allowed);
-  }
+  const allowed =
+    'an absolute path of at most 4095 characters made of letters, digits, ".", "_", "-" and "/", below "/" (not "/" itself), without empty, "." or ".." segments';
+  if (typeof value !== 'string' || !STATE_PATH_RE.test(value) || value.length > 4095) return issue(path, value, allowed);
+  // "/" would make the agent's teardown and the monitor work on the node's root; "a//b", "a/./b"
+  // and a trailing "/" name one directory in several ways (lock files, queue keys, ownership).
+  const segments = value.slice(1).split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return issue(path, value, allowed);
   return null;
 }
 

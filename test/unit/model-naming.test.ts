@@ -13,7 +13,7 @@ import {
   tapDeviceName,
   uuidV5,
 } from '../../src/model/naming';
-import { checkHostname, checkId, checkMac } from '../../src/model/validate';
+import { checkHostname, checkId, checkInterfaceName, checkMac } from '../../src/model/validate';
 
 const NET = '5a2f0d8e-3c41-4b6f-9e0a-7d1c2b3a4f50';
 const PORT = 'd9a5c1e4-3f6b-4a0c-9d8e-2b4a5f6e7d83';
@@ -29,6 +29,30 @@ describe('neutron device and namespace names', () => {
     assert.equal(tapDeviceName(PORT), 'tapd9a5c1e4-3f');
     assert.equal(bridgeName(NET), 'brq5a2f0d8e-3c');
     assert.equal(nsDeviceName('p1'), 'ns-p1');
+  });
+
+  it('ids that lose characters to the cut get a hash of the whole id instead (issue 10: tenant-a-net1/2 shared one bridge)', () => {
+    assert.notEqual(bridgeName('tenant-a-net1'), bridgeName('tenant-a-net2'));
+    assert.notEqual(tapDeviceName('dhcp-port-tenant-1'), tapDeviceName('dhcp-port-tenant-2'));
+    assert.match(bridgeName('tenant-a-net1'), /^brqten_[a-z2-7]{7}$/);
+    assert.equal(bridgeName('tenant-a-net1'), bridgeName('tenant-a-net1'), 'stable');
+    // Ids that fit keep neutron's name; a UUID keeps neutron's cut even though it loses characters.
+    assert.equal(bridgeName('net-1'), 'brqnet-1');
+    assert.equal(bridgeName('abcdefghijk'), 'brqabcdefghijk');
+    assert.equal(tapDeviceName(PORT), 'tapd9a5c1e4-3f');
+  });
+
+  it('every device name is a valid Linux name and distinct across 20,000 long ids', () => {
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 20000; i++) {
+      const id = `tenant-network-${i}`;
+      const name = bridgeName(id);
+      assert.ok(name.length <= 15 && checkInterfaceName(name, 'n') === null, name);
+      assert.equal(seen.get(name), undefined, `${id} and ${seen.get(name)} share ${name}`);
+      seen.set(name, id);
+      // A hashed name holds "_", which no id (nor neutron's cut of one) can.
+      assert.equal(checkId(name.slice(3), 'id') === null, false);
+    }
   });
 });
 

@@ -521,8 +521,8 @@ describe('validateAgentOptions', () => {
     one(opts({ dnsmasqDnsServers: ['8.8.8.8', '8.8.8.8#53'] }), 'dnsmasqDnsServers[1]', '8.8.8.8#53', /IPv4 or IPv6 address/);
     one(opts({ forceMetadata: 'true' }), 'forceMetadata', 'true', /^true or false$/);
     one(opts({ dhcpRebindingTime: -5 }), 'dhcpRebindingTime', -5, /0 \(not sent\)/);
-    for (const p of ['var/lib/x', '/var/lib/../etc', '/var/lib/x y', '/var/lib/x,y', "/var/lib/x'", '/var/lib/$x']) {
-      one(opts({ statePath: p }), 'statePath', p, /an absolute path .* letters, digits, "\.", "_", "-" and "\/", without "\.\." segments/);
+    for (const p of ['/', '//', '/var/lib/', '/var//lib', '/var/./lib', 'var/lib/x', '/var/lib/../etc', '/var/lib/x y', '/var/lib/x,y', "/var/lib/x'", '/var/lib/$x']) {
+      one(opts({ statePath: p }), 'statePath', p, /an absolute path .* letters, digits, "\.", "_", "-" and "\/", below "\/" \(not "\/" itself\), without empty, "\." or "\.\." segments/);
     }
     for (const n of ['ns-1234567890abc', '', 'ns 1', 'ns/1', '..', '-ns1', '.ns']) {
       one(opts({ interfaceName: n }), 'interfaceName', n, /Linux interface name: 1–15 letters, digits, "_", "." or "-", starting with a letter or digit/);

@@ -339,8 +339,13 @@ function buildPort(p: PortSpec, i: number, earlier: readonly JPort[], subnets: r
   else if (earlier.some((e) => e.id === id)) id = `${id}-${i}`;
   const mac = p.sameMacAsPrevious && previous ? previous.mac_address.toUpperCase() : p.mac;
   const fixed: JPort['fixed_ips'] = [];
+  const ownSubnets = new Set<string>();
   for (const f of p.fixedIps) {
-    const s = subnets[f.subnet % subnets.length];
+    // At most one address per subnet and port (validation refuses a second one): the next subnet this port has none on.
+    const free = subnets.filter((c) => !ownSubnets.has(c.id));
+    if (free.length === 0) continue;
+    const s = free[f.subnet % free.length];
+    ownSubnets.add(s.id);
     let ip: string | undefined;
     if (f.outside) ip = s.ip_version === 6 ? 'fd77::7' : '10.77.0.7';
     else if (f.taken && used.size > 0) ip = [...used][f.offset % used.size];

@@ -11,6 +11,8 @@ import { isUnknown, t } from '../cty';
 import type { ObjectValue, Value } from '../cty';
 import type { NestedAttribute } from '../schema';
 import { bool, num, obj, str } from './values';
+import { errorDiagnostic, type Diagnostic } from '../diagnostics';
+import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../../model/secrets';
 
 export const nodeAttribute: NestedAttribute = {
   required: true,
@@ -25,6 +27,8 @@ export const nodeAttribute: NestedAttribute = {
       private_key_path: {
         type: t.string,
         optional: true,
+        // A path is no secret, but a key pasted here by mistake (file(...)) must not be shown.
+        sensitive: true,
         description: 'Path of a private key file on the machine running Terraform (`~` expands). Default: the keys of the ssh-agent at `SSH_AUTH_SOCK`.',
       },
       host_key_sha256: {
@@ -72,6 +76,21 @@ export function connectionFromValue(value: Value | undefined): NodeConnection {
     become: become as 'sudo' | undefined,
     statePath: str(v.state_path) ?? DEFAULT_AGENT_OPTIONS.statePath,
   };
+}
+
+/**
+ * ValidateResourceConfig's check of the `node` attribute: key material given as
+ * `private_key_path` (e.g. `file("~/.ssh/id_ed25519")`) is refused before any plan or state
+ * holds it, and the diagnostic says what was found without repeating it.
+ */
+export function validateNode(config: ObjectValue): Diagnostic[] {
+  const node = config.node;
+  if (node === null || node === undefined || isUnknown(node)) return [];
+  const keyPath = obj(node).private_key_path;
+  if (typeof keyPath !== 'string') return [];
+  const found = keyMaterialIn(keyPath);
+  if (!found) return [];
+  return [errorDiagnostic('Invalid node.private_key_path', `node.private_key_path: got ${KEY_MATERIAL_SHOWN_AS}; ${PRIVATE_KEY_PATH_RULE}; found ${found}`, ['node', 'private_key_path'])];
 }
 
 /** The `node` value for a connection (for import: only what was given is set). */

@@ -4,6 +4,7 @@ import { changedAttributes, replacementPaths } from '../plan';
 import type { ChangeAction, PlanResult } from '../resource';
 import type { Schema } from '../schema';
 import { list } from './values';
+import { warningDiagnostic, type Diagnostic } from '../diagnostics';
 
 /**
  * A create plans the observed-only attributes unknown and `drift` empty. An update is planned
@@ -17,7 +18,21 @@ export function planWithDrift(schema: Schema, prior: ObjectValue | null, propose
   const changed = changedAttributes(schema, prior, proposed).filter((k) => !observed.includes(k) && k !== 'drift');
   if (changed.length === 0 && list(prior.drift).length === 0) return { planned: prior };
   const requiresReplace = replacementPaths(schema, prior, repaired);
-  return requiresReplace.length ? { planned: repaired, requiresReplace } : { planned: repaired };
+  if (!requiresReplace.length) return { planned: repaired };
+  const nodeMoves = requiresReplace.filter((p) => p[0] === 'node').map((p) => p.join('.'));
+  return { planned: repaired, requiresReplace, ...(nodeMoves.length ? { diagnostics: [nodeMoveWarning(schema, nodeMoves)] } : {}) };
+}
+
+/**
+ * node.host, node.port and node.state_path name where the object lives: changing one makes a new
+ * object there and tears the old one down (for a network: dnsmasq stopped, leases file gone).
+ */
+function nodeMoveWarning(schema: Schema, changed: readonly string[]): Diagnostic {
+  const what = schema.attributes.network_id ? 'this network is torn down on the old node (dnsmasq stopped, its leases lost) and set up again on the new one' : 'this object is removed from the old node and created on the new one';
+  return warningDiagnostic(
+    `${changed.join(', ')} changed: replacement`,
+    `${changed.join(' and ')} ${changed.length > 1 ? 'name' : 'names'} where the object lives, so ${what}. Every dhcpagent resource with this node value is replaced the same way. To rename a node without a replacement, move the state (terraform state rm + import) instead.`,
+  );
 }
 
 /** `Create of dhcpagent_port <subject>`, as diagnostics name an operation. */

@@ -5,7 +5,7 @@
 import { AgentStepError } from '../../agent/errors';
 import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
-import { ValidationError, formatIssue } from '../../model/errors';
+import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, moreIssues } from '../../model/errors';
 import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
 
 /**
@@ -35,7 +35,11 @@ function steps(rest: string): PathStep[] {
 /** Diagnostics for an error thrown by a handler; `what` names the operation (`Create of dhcpagent_network`). */
 export function diagnosticsFor(what: string, err: unknown, renames: PathRenames = []): Diagnostic[] {
   if (err instanceof ValidationError) {
-    return err.issues.map((i) => errorDiagnostic(`Invalid ${attributeLabel(attributePathFor(i.path, renames))}`, formatIssue(i), attributePathFor(i.path, renames)));
+    const shown = err.issues
+      .slice(0, MAX_REPORTED_ISSUES)
+      .map((i) => errorDiagnostic(`Invalid ${attributeLabel(attributePathFor(i.path, renames))}`, formatIssue(i), attributePathFor(i.path, renames)));
+    if (err.issues.length > MAX_REPORTED_ISSUES) shown.push(errorDiagnostic(`${what}: more invalid input`, moreIssues(err.issues.length)));
+    return shown;
   }
   if (err instanceof AgentStepError) {
     return [

@@ -25,7 +25,8 @@ export function parseImportId(id: string, segments: number): ImportId {
   };
   const q = id.indexOf('?');
   const main = q < 0 ? id : id.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : id.slice(q + 1));
+  // URLSearchParams reads "+" as a space (form encoding); base64 fingerprints hold "+" literally.
+  const query = new URLSearchParams(q < 0 ? '' : id.slice(q + 1).replace(/\+/g, '%2B'));
   for (const key of query.keys()) if (!NODE_KEYS.includes(key)) fail(`unknown key ${JSON.stringify(key)} (known: ${NODE_KEYS.join(', ')})`);
   const m = /^(?:([^@/]+)@)?(\[[0-9a-fA-F:.]+\]|[^:/@[\]]+)(?::(\d+))?((?:\/[^/]+)*)$/.exec(main);
   if (!m) return fail('cannot read it');

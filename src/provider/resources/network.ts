@@ -16,7 +16,7 @@ import { UNKNOWN, isUnknown, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
@@ -296,6 +296,8 @@ export const networkResource: ResourceType = {
   schema: networkSchema,
 
   validate(config) {
+    const secrets = validateNode(config);
+    if (secrets.length) return secrets;
     const hasBridge = config.bridge !== null && config.bridge !== undefined;
     const hasPhysical = config.physical_interface !== null && config.physical_interface !== undefined;
     if (hasBridge === hasPhysical && !isUnknown(config.bridge) && !isUnknown(config.physical_interface)) {

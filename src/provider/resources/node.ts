@@ -11,7 +11,7 @@ import { cleanGoneNode, leftovers } from './gone-node';
 import { isGone, isUnreachable, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
 import type { ApplyResult, ChangeAction, ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, type NodeConnection } from './connection';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
@@ -87,6 +87,10 @@ function observedFrom(v: ObjectValue, fallback: ObjectValue | null): ObjectValue
 export const nodeResource: ResourceType = {
   typeName: 'dhcpagent_node',
   schema: nodeSchema,
+
+  validate(config) {
+    return validateNode(config);
+  },
 
   plan(req, ctx) {
     if (!req.proposed) {

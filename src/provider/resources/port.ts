@@ -11,7 +11,7 @@ import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode } from './connection';
+import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { diagnosticsFor, type PathRenames } from './errors';
@@ -112,6 +112,10 @@ function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
 export const portResource: ResourceType = {
   typeName: 'dhcpagent_port',
   schema: portSchema,
+
+  validate(config) {
+    return validateNode(config);
+  },
 
   plan(req, ctx) {
     if (!req.proposed) {
