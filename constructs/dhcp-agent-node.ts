@@ -1,9 +1,8 @@
 import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../src/model/errors';
-import { ipVersionOf } from '../src/model/ip';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../src/model/secrets';
-import { checkDomain, checkStatePath } from '../src/model/validate';
+import { checkNodeHost, checkStatePath, checkUnixUser } from '../src/model/validate';
 import { DEFAULT_AGENT_OPTIONS } from '../src/model/types';
 import { DhcpagentProvider } from './l1/provider';
 import { NodeResource, type NodeConnection } from './l1/resources';
@@ -95,7 +94,6 @@ export interface DhcpAgentNodeProps {
   readonly goneForGood?: boolean;
 }
 
-const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
 
 /**
  * A Linux host that serves DHCP for {@link DhcpNetwork}s, reached over SSH: the agent checks its
@@ -131,15 +129,11 @@ export class DhcpAgentNode extends Construct {
   constructor(scope: Construct, id: string, props: DhcpAgentNodeProps) {
     super(scope, id);
     const issues: ValidationIssue[] = [];
-    checkUnlessToken(issues, props.host, (h) =>
-      typeof h === 'string' && (ipVersionOf(h) !== null || !checkDomain(h, 'host'))
-        ? null
-        : { path: 'host', value: h, allowed: 'an IPv4/IPv6 address or a host name' },
-    );
+    checkUnlessToken(issues, props.host, (h) => checkNodeHost(h, 'host'));
     checkUnlessToken(issues, props.port, (p) =>
       p === undefined || (Number.isInteger(p) && p >= 1 && p <= 65535) ? null : { path: 'port', value: p, allowed: 'a TCP port from 1 to 65535' },
     );
-    checkUnlessToken(issues, props.user, (u) => (u === undefined || USER.test(u) ? null : { path: 'user', value: u, allowed: 'a Unix user name' }));
+    checkUnlessToken(issues, props.user, (u) => (u === undefined ? null : checkUnixUser(u, 'user')));
     checkUnlessToken(issues, props.privateKeyPath, (k) =>
       k === undefined || (k.length > 0 && !keyMaterialIn(k))
         ? null

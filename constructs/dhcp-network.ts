@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { withDefaults } from '../src/model/agent-options';
 import { ValidationError, type ValidationIssue } from '../src/model/errors';
 import { canonicalIp, cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '../src/model/ip';
-import { dhcpPortId, dhcpPortMac, namespaceName, uuidV5 } from '../src/model/naming';
+import { bridgeName, dhcpPortId, dhcpPortMac, namespaceName, tapDeviceName, uuidV5 } from '../src/model/naming';
 import { networkFromNeutronJson, networkFromOpenstackCli, portsFromNeutronJson } from '../src/model/neutron-json';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port, type Subnet } from '../src/model/types';
 import { checkId, checkInterfaceName, checkIp, checkMac, checkSafeText, validateAgentOptions, validateNetwork } from '../src/model/validate';
@@ -119,10 +119,19 @@ export interface DhcpNetworkProps {
   readonly bridge?: string;
   /**
    * An interface the agent enslaves to a bridge it creates, `brq<network-id[:11]>` (what
-   * neutron's linuxbridge agent did).
+   * neutron's linuxbridge agent did; a longer id that is not a UUID gets a hash instead of the
+   * cut). An interface with global addresses or another master is refused on the node (see
+   * `takeOverPhysicalInterface`).
    * @default - none
    */
   readonly physicalInterface?: string;
+  /**
+   * Enslave `physicalInterface` (or its VLAN sub-interface) even when it has global addresses or
+   * is another bridge's or bond's member: what it carries is cut off, perhaps the node's own SSH
+   * address. Without it such an interface is refused, naming what was found.
+   * @default false
+   */
+  readonly takeOverPhysicalInterface?: boolean;
   /**
    * With `physicalInterface`: enslave the VLAN sub-interface `<physicalInterface>.<vlanId>`.
    * @default - untagged
@@ -336,6 +345,9 @@ export class DhcpNetwork extends Construct {
     }
     checkUnlessToken(issues, props.bridge, (b) => (b === undefined ? null : checkInterfaceName(b, 'bridge')));
     checkUnlessToken(issues, props.physicalInterface, (b) => (b === undefined ? null : checkInterfaceName(b, 'physicalInterface')));
+    checkUnlessToken(issues, props.takeOverPhysicalInterface, (v) =>
+      v === undefined || (typeof v === 'boolean' && (hasPhysical || !v)) ? null : { path: 'takeOverPhysicalInterface', value: v, allowed: 'true or false, and true only with physicalInterface' },
+    );
     checkUnlessToken(issues, props.vlanId, (v) =>
       v === undefined
         ? null
@@ -423,6 +435,7 @@ export class DhcpNetwork extends Construct {
         fixed: given.ipAddresses,
       };
     });
+    if (issues.length === 0) issues.push(...claimNodeNames(this, agents, this.networkId, this.dhcpServerPorts.map((p) => p.id), hasPhysical));
     throwIfInvalid('dhcp network', this, issues);
 
     this.agents = agents;
@@ -472,6 +485,7 @@ export class DhcpNetwork extends Construct {
         bridge: props.bridge,
         physicalInterface: props.physicalInterface,
         vlanId: props.vlanId,
+        takeOverPhysicalInterface: props.takeOverPhysicalInterface,
         leaseDurationSeconds: props.leaseDurationSeconds,
         leaseMax: props.leaseMax,
         dnsServers: props.dnsServers,
@@ -581,4 +595,33 @@ function checkDhcpServerAddress(ip: string, path: string, subnets: readonly Subn
   if (twin !== undefined) return { path, value: ip, allowed: `one address per subnet (${twin} is on ${subnet.cidr} already)` };
   ownSubnets.set(subnet.id, path);
   return firstUse(givenIps, canonicalIp(ip) ?? ip, path, ip, "an address not given to another agent's DHCP port");
+}
+
+/** What each agent node already serves in this app: network ids and device names, by owner. */
+const nodeNames = new WeakMap<DhcpAgentNode, Map<string, string>>();
+
+/**
+ * One network id per node, and device names (tap of the DHCP port, agent-made bridge) that no
+ * other network on the node derives: neutron's names keep 11 characters of a UUID, so two ids
+ * can share one. Refused at synth with both names; the node refuses it as well.
+ */
+function claimNodeNames(net: Construct, agents: readonly DhcpAgentNode[], networkId: string, dhcpPortIds: readonly string[], ownBridge: boolean): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (unresolved([networkId, dhcpPortIds])) return issues;
+  const me = `network ${net.node.path} (id ${networkId})`;
+  agents.forEach((agent, i) => {
+    const names = nodeNames.get(agent) ?? new Map<string, string>();
+    nodeNames.set(agent, names);
+    const claims: [string, string, string, unknown][] = [
+      [`network id ${networkId}`, 'networkId', 'a network id no other network on this node has', networkId],
+      [`device ${tapDeviceName(dhcpPortIds[i])}`, `dhcpPorts[${i}].id`, `a DHCP port id whose device name (${tapDeviceName(dhcpPortIds[i])}) no other network on node ${agent.node.path} derives`, dhcpPortIds[i]],
+    ];
+    if (ownBridge) claims.push([`device ${bridgeName(networkId)}`, 'networkId', `a network id whose bridge name (${bridgeName(networkId)}) no other network on node ${agent.node.path} derives`, networkId]);
+    for (const [key, path, allowed, value] of claims) {
+      const owner = names.get(key);
+      if (owner) issues.push({ path, value, allowed: `${allowed}; ${owner} has ${key.startsWith('device') ? `that ${key}` : 'it'}` });
+    }
+    if (issues.length === 0) for (const [key] of claims) names.set(key, me);
+  });
+  return issues;
 }

@@ -122,6 +122,7 @@ export interface NetworkResourceConfig extends TerraformMetaArguments {
   readonly bridge?: string;
   readonly physicalInterface?: string;
   readonly vlanId?: number;
+  readonly takeOverPhysicalInterface?: boolean;
   readonly leaseDurationSeconds?: number;
   readonly leaseMax?: number;
   readonly dnsServers?: string[];

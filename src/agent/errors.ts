@@ -21,3 +21,23 @@ export function checkResult(node: string, object: string, result: ExecResult, fa
   const parsed = failedStep(result.stderr);
   throw new AgentStepError(node, object, parsed.step ?? fallbackStep, result.code, parsed.stderr);
 }
+
+/**
+ * A create found an object of the same id on the node that is not what it would make (another
+ * spec: another MAC, address, options, or another owner's network). Nothing was changed.
+ */
+export class ExistsError extends Error {
+  constructor(
+    readonly node: string,
+    /** `network <id>` or `port <id> of network <id>` */
+    readonly object: string,
+    /** What the node holds, in a few words (no secrets: specs hold none). */
+    readonly found: string,
+  ) {
+    super(`${object} already exists on ${node} with another spec (${found}); nothing was changed. To manage it here, import it instead of creating it`);
+    this.name = 'ExistsError';
+  }
+}
+
+/** Marker a script prints on stdout when a create finds another object of its id (see ExistsError). */
+export const EXISTS_MARKER = 'exists=';

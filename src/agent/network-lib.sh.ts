@@ -24,14 +24,15 @@ other_members() {
   done
 }
 
-# The pid of this network's dnsmasq: the pid file names a live process whose command line
-# contains the network id (neutron's ProcessManager.active).
+# The pid of this network's dnsmasq: the pid file names a live dnsmasq whose command line holds
+# this network's own --pid-file argument, exactly (a short network id is a substring of many
+# command lines, and a stale pid file may name any process by now).
 dnsmasq_pid() {
   [ -r "$DIR/pid" ] || return 1
   p=$(cat "$DIR/pid" 2>/dev/null) || return 1
   case "$p" in ''|*[!0-9]*) return 1 ;; esac
-  [ -r "/proc/$p/cmdline" ] || return 1
-  tr '\0' '\n' < "/proc/$p/cmdline" | grep -qF -- "$NET_ID" || return 1
+  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] || return 1
+  tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--pid-file=$DIR/pid" || return 1
   echo "$p"
 }
 # True when process $1 runs in the namespace currently mounted as $NS (not an orphaned one).
@@ -56,6 +57,39 @@ stray_dnsmasq() {
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] && echo "$p"
   done
   return 0
+}
+
+# Devices the agent makes carry the id of their network as alias ("dhcp-agent:<id>"), so that a
+# network whose derived name equals another's (ids sharing their first 11 characters) is refused
+# instead of taking over, or deleting, the other network's device.
+OWNER="dhcp-agent:$NET_ID"
+alias_of() { ip -o link show dev "$1" 2>/dev/null | sed -n 's/.*\\ *alias //p'; }
+owner_of() { alias_of "$1" | sed -n 's/^dhcp-agent://p'; }
+owned_by_other() { o=$(owner_of "$1"); [ -n "$o" ] && [ "$o" != "$NET_ID" ]; }
+refuse_others_device() {
+  owned_by_other "$1" || return 0
+  fail "device $1 on this node belongs to network $(owner_of "$1"), and network $NET_ID derives the same name ($2); nothing was changed. Give one of the two another id (device names keep 11 characters of a UUID)"
+}
+# Global addresses of interface $1, space-separated.
+global_addrs() { ip -o addr show dev "$1" scope global 2>/dev/null | awk '{print $4}' | tr '\n' ' ' | sed 's/ $//'; }
+# Enslaving an interface cuts off what it carries: its addresses (perhaps the node's own SSH
+# address) and its place in another bridge or bond. Refused unless TAKE_OVER=1.
+refuse_busy_uplink() {
+  [ "$BRIDGE_MODE" = create ] && [ "$TAKE_OVER" != 1 ] && link_exists "$UPLINK" || return 0
+  m=$(master_of "$UPLINK")
+  [ "$m" = "$BRIDGE" ] && return 0
+  found=
+  a=$(global_addrs "$UPLINK")
+  [ -z "$a" ] || found="addresses $a"
+  if [ -n "$m" ]; then if [ -n "$found" ]; then found="$found and master $m"; else found="master $m"; fi; fi
+  [ -z "$found" ] || fail "physical interface $UPLINK has $found: enslaving it to bridge $BRIDGE would cut that off (the node's own address may be among them); nothing was changed. Name an interface that carries nothing, or set take_over_physical_interface (takeOverPhysicalInterface) to enslave it anyway"
+}
+# Checks that change nothing, before anything is changed.
+preflight() {
+  step preflight
+  refuse_others_device "$TAP" "tap device of DHCP port, from its id"
+  if [ "$BRIDGE_MODE" = create ]; then refuse_others_device "$BRIDGE" "bridge, from the network id"; fi
+  refuse_busy_uplink
 }
 
 # Writes $2 from a temp file $1 only when the content differs; sets CHANGED=1 then.
@@ -124,6 +158,7 @@ halt() {
 plumb() {
   CHANGED=0
   [ -d "$DIR" ] || fail "state directory $DIR is missing; the network must be created again"
+  preflight
   mkdir -p "$PORTS_DIR" "$DIR/parts"
 
   step namespace
@@ -141,6 +176,7 @@ plumb() {
     ip link add "$TAP" type veth peer name "$NSDEV" netns "$NS"
   fi
   link_exists "$TAP" || fail "device $NSDEV exists in $NS but its peer $TAP is not in this namespace"
+  [ "$(alias_of "$TAP")" = "$OWNER" ] || ip link set dev "$TAP" alias "$OWNER"
   ip -n "$NS" link set dev "$NSDEV" address "$MAC"
   if [ "$MTU" -gt 0 ]; then
     ip link set dev "$TAP" mtu "$MTU"
@@ -159,6 +195,7 @@ plumb() {
       : > "$DIR/bridge.created"
     fi
     is_bridge "$BRIDGE" || fail "$BRIDGE exists on this node but is not a bridge"
+    if [ -e "$DIR/bridge.created" ] && [ "$(alias_of "$BRIDGE")" != "$OWNER" ]; then ip link set dev "$BRIDGE" alias "$OWNER"; fi
     [ "$(master_of "$UPLINK")" = "$BRIDGE" ] || ip link set dev "$UPLINK" master "$BRIDGE"
     ip link set dev "$UPLINK" up
     ip link set dev "$BRIDGE" up
@@ -306,11 +343,12 @@ teardown() {
   step iptables
   if ns_exists; then remove_checksum_rules; fi
   step veth
-  ip link del "$TAP" 2>/dev/null || true
+  # Another network's device of the same name is not this network's to delete.
+  owned_by_other "$TAP" || ip link del "$TAP" 2>/dev/null || true
   step namespace
   if ns_exists; then ip netns del "$NS"; fi
   step bridge
-  if [ "$BRIDGE_MODE" = create ] && [ -e "$DIR/bridge.created" ] && [ -z "$(other_members "$BRIDGE" "$UPLINK" "$TAP")" ]; then
+  if [ "$BRIDGE_MODE" = create ] && [ -e "$DIR/bridge.created" ] && ! owned_by_other "$BRIDGE" && [ -z "$(other_members "$BRIDGE" "$UPLINK" "$TAP")" ]; then
     ip link del "$BRIDGE" 2>/dev/null || true
     if [ -e "$DIR/vlan.created" ]; then ip link del "$UPLINK" 2>/dev/null || true; fi
   fi

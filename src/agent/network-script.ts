@@ -42,6 +42,8 @@ export interface DerivedNetwork {
   readonly physicalInterface: string;
   readonly vlanId: number;
   readonly uplink: string;
+  /** Enslave the uplink even when it carries addresses or has another master. */
+  readonly takeOver: boolean;
   /** CIDR-form addresses on the DHCP device. */
   readonly addresses: readonly string[];
   readonly gateway4: string;
@@ -96,6 +98,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
   let physicalInterface = '';
   let vlanId = 0;
   let uplink = '';
+  let takeOver = false;
   if (isBridgeAttachment(spec.attachment)) {
     bridge = spec.attachment.bridge;
   } else {
@@ -103,6 +106,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     physicalInterface = spec.attachment.physicalInterface;
     vlanId = spec.attachment.vlanId ?? 0;
     uplink = vlanId ? `${physicalInterface}.${vlanId}` : physicalInterface;
+    takeOver = spec.attachment.takeOver === true;
   }
 
   return {
@@ -119,6 +123,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     physicalInterface,
     vlanId,
     uplink,
+    takeOver,
     addresses,
     gateway4: defaultGateway(net.subnets, 4, addresses),
     gateway6: defaultGateway(net.subnets, 6, addresses),
@@ -169,6 +174,7 @@ export function networkHeader(d: DerivedNetwork): string {
     ['PHYS_IF', d.physicalInterface],
     ['VLAN_ID', d.vlanId],
     ['UPLINK', d.uplink],
+    ['TAKE_OVER', d.takeOver ? 1 : 0],
     ['ADDRS', d.addresses.join(' ')],
     ['GW4', d.gateway4],
     ['GW6', d.gateway6],

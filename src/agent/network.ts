@@ -7,7 +7,7 @@ import { sh } from '../host/quote';
 import { canonicalIp } from '../model/ip';
 import { canonicalJson } from './canonical-json';
 import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './context';
-import { checkResult } from './errors';
+import { ExistsError, checkResult } from './errors';
 import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
 import { NETWORK_LIB } from './network-lib.sh';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
@@ -50,9 +50,13 @@ function prepare(host: Host, spec: NetworkSpec, opts: HandlerOptions) {
 export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
   const { d, statePath, key } = prepare(host, spec, opts);
   return networkQueue.exclusive(key, async () => {
-    const { ctx, result } = await writeAgainstContext(host, key, statePath, spec.network.id, (c) => ({ script: applyScript(spec, d, c, opts.generation) }));
+    const { ctx, result } = await writeAgainstContext(host, key, statePath, spec.network.id, (c) => ({ script: applyScript(spec, d, c, opts) }));
     checkResult(host.label, `network ${spec.network.id}`, result!, 'apply');
     const kv = keyValues(result!.stdout);
+    if (kv.has('exists')) {
+      contextCache.delete(key);
+      throw new ExistsError(host.label, `network ${spec.network.id}`, `its ${d.paths.confDir}/network.json holds other subnets, DHCP port, options or attachment`);
+    }
     contextCache.set(key, { serial: Number(kv.get('serial')), netSerial: Number(kv.get('netserial')), spec, ports: ctx.ports });
     const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
     const state = stateFromObservation(d, spec, parseSections(result!.stdout.slice(result!.stdout.indexOf('@@dir'))));
@@ -64,20 +68,33 @@ export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerO
 export const createNetwork = applyNetwork;
 export const updateNetwork = applyNetwork;
 
-function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, generation?: string): string {
+function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, opts: HandlerOptions): string {
+  const generation = opts.generation;
   const statePath = spec.options.statePath;
   const dir = d.paths.confDir;
   const now = Math.floor(Date.now() / 1000);
+  const specJson = canonicalJson(spec) + '\n';
   const s = new Script()
     .add(networkHeader(d), NETWORK_LIB, STATE_PATH_LIB)
     .step('state path')
     .add(sh`check_state_path ${statePath}`)
     .step('lock')
     .add(sh`mkdir -p ${statePath}/dhcp`)
-    .lock(lockFile(statePath, spec.network.id))
+    .lock(lockFile(statePath, spec.network.id));
+  if (opts.create) {
+    // Adopt what an interrupted apply of this very spec left; refuse anything else.
+    s.step('ownership').add(
+      sh`if [ -e ${dir}/network.json ] && [ "$(sha256sum < ${dir}/network.json | cut -d' ' -f1)" != ${sha256(specJson)} ]; then`,
+      '  echo exists=1; exit 0',
+      'fi',
+    );
+  }
+  // Refused before anything is written; a lock file made for a network that is not here goes too.
+  const lock = lockFile(statePath, spec.network.id);
+  s.add('if ! (preflight); then', sh`  [ -e ${dir}/network.json ] || rm -f ${lock}`, '  STEP=preflight; exit 1', 'fi')
     .step('write files')
     .add(sh`check_serial serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
-    .writeFile(`${dir}/network.json`, canonicalJson(spec) + '\n')
+    .writeFile(`${dir}/network.json`, specJson)
     .writeFile(`${dir}/setup.sh`, setupScript(d), 0o755)
     .writeFile(`${dir}/parts/opts.head`, d.optsHead)
     .writeFile(`${dir}/parts/opts.tail`, d.optsTail);

@@ -9,9 +9,9 @@ import { sh } from '../host/quote';
 import { ValidationError } from '../model/errors';
 import { ipVersionOf } from '../model/ip';
 import { namespaceName } from '../model/naming';
-import type { Network, Port } from '../model/types';
+import { DEVICE_OWNER_DHCP, type Network, type Port } from '../model/types';
 import { contextCache, lockFile, networkDir, portsDir, queueKey, writeAgainstContext, type NetworkContext } from './context';
-import { checkResult } from './errors';
+import { ExistsError, checkResult } from './errors';
 import { NETWORK_LIB } from './network-lib.sh';
 import { renderContext } from './network-script';
 import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
@@ -36,12 +36,12 @@ export interface PortState {
   readonly nodeMs?: number;
 }
 
-type PortOp = { readonly kind: 'upsert' | 'delete'; readonly spec: PortSpec; readonly generation?: string };
+type PortOp = { readonly kind: 'upsert' | 'delete'; readonly spec: PortSpec; readonly generation?: string; readonly create?: boolean };
 
 export function applyPort(host: Host, spec: PortSpec, opts: HandlerOptions = {}): Promise<PortState> {
   preflight(spec);
   checkGeneration(opts.generation);
-  return networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'upsert', spec, generation: opts.generation }, (ops) => runBatch(host, spec, ops));
+  return networkQueue.batched<PortOp, PortState>(key(host, spec), 'ports', { kind: 'upsert', spec, generation: opts.generation, create: opts.create }, (ops) => runBatch(host, spec, ops));
 }
 
 export const createPort = applyPort;
@@ -89,8 +89,19 @@ async function runBatch(host: Host, first: PortSpec, ops: PortOp[]): Promise<Out
   else contextCache.set(k, { serial: Number(kv.get('serial')), netSerial: ctx.netSerial, spec: ctx.spec, ports: planned.ports });
   const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as PortState['dnsmasqAction'];
   const nodeMs = Number(kv.get('node_ms'));
-  return planned.outcomes.map((o) => ('ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action, ...(Number.isFinite(nodeMs) ? { nodeMs } : {}) } } : o));
+  const taken = new Set(result.stdout.split('\n').flatMap((l) => (l.startsWith(PORT_EXISTS) ? [l.slice(PORT_EXISTS.length)] : [])));
+  if (taken.size) contextCache.delete(k);
+  return planned.outcomes.map((o, i) => {
+    const op = ops[i];
+    if (op.kind === 'upsert' && op.create && taken.has(op.spec.port.id)) {
+      return { error: new ExistsError(host.label, `port ${op.spec.port.id} of network ${networkId}`, 'another MAC, address, name or options') };
+    }
+    return 'ok' in o && o.ok ? { ok: { ...o.ok, dnsmasqAction: action, ...(Number.isFinite(nodeMs) ? { nodeMs } : {}) } } : o;
+  });
 }
+
+/** stdout line of a create that found another port of its id (see ExistsError). */
+const PORT_EXISTS = 'exists_port=';
 
 interface PlannedBatch {
   /** `null` when no operation is left to run (all refused, or deletes of absent ports). */
@@ -131,6 +142,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       for (const fip of known.fixedIps) {
         if (ipVersionOf(fip.ipAddress) === 4) remove.push(sh`release_lease ${fip.ipAddress} ${known.macAddress}`);
       }
+      remove.push('WROTE=1');
       if (op.generation === undefined) {
         commands.push(...remove);
       } else {
@@ -149,8 +161,19 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       outcomes.push({ error: new ValidationError(issues) });
       continue;
     }
-    commands.push(writePortFilesCommand(dir, port.id, renderPortFiles(port, rctx, now)));
-    if (op.generation !== undefined) commands.push(sh`printf '%s' ${op.generation} > ${`${dir}/${port.id}.generation`}`);
+    const infrastructure = ctx.spec.network.ports.find((p) => p.id === port.id);
+    if (infrastructure) {
+      outcomes.push({ error: new ValidationError([{ path: 'port.id', value: port.id, allowed: `an id not used by the network's own ports (${port.id} is ${infrastructure.deviceOwner === DEVICE_OWNER_DHCP ? 'a DHCP port' : 'one of them'})` }]) });
+      continue;
+    }
+    const files = renderPortFiles(port, rctx, now);
+    const write = [writePortFilesCommand(dir, port.id, files)];
+    if (op.generation !== undefined) write.push(sh`printf '%s' ${op.generation} > ${`${dir}/${port.id}.generation`}`);
+    if (op.create) {
+      // Adopt what an interrupted apply of this very port left; leave another port of this id alone.
+      const json = `${dir}/${port.id}.json`;
+      commands.push(sh`if [ -e ${json} ] && [ "$(sha256sum < ${json} | cut -d' ' -f1)" != ${sha256(files.json)} ]; then echo ${PORT_EXISTS + port.id}; else`, ...write, 'WROTE=1', 'fi');
+    } else commands.push(...write, 'WROTE=1');
     ports.set(port.id, port);
     outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
   }
@@ -160,7 +183,8 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
     .step('lock')
     .lock(lockFile(statePath, networkId))
     .step('write port files')
-    .add(sh`check_serial netserial ${ctx.netSerial}`, sh`mkdir -p ${dir}`, ...commands, 'bump_serial serial')
+    // A batch whose every create was refused (another port of its id) changes nothing, not even the serial.
+    .add(sh`check_serial netserial ${ctx.netSerial}`, sh`mkdir -p ${dir}`, 'WROTE=0', ...commands, 'if [ "$WROTE" = 1 ]; then bump_serial serial; fi')
     .step('reload allocations')
     .add('reload_allocations', 'echo "node_ms=$(( ($(date +%s%N) - T0) / 1000000 ))"');
   return { script: script.toString(), outcomes, ports, uncertain };

@@ -11,7 +11,15 @@ export type Attachment =
   /** An existing Linux bridge on the node, by name. */
   | { readonly bridge: string }
   /** A bridge the agent creates (`brq<network-id[:11]>`) enslaving an interface, or its VLAN sub-interface `<if>.<vlan-id>`. */
-  | { readonly physicalInterface: string; readonly vlanId?: number };
+  | {
+      readonly physicalInterface: string;
+      readonly vlanId?: number;
+      /**
+       * Enslave the interface even when it has global addresses or another master (what it
+       * carries is cut off, perhaps the node's own SSH address). @default false: refused, saying what was found
+       */
+      readonly takeOver?: boolean;
+    };
 
 export interface NetworkSpec {
   /** Subnets plus the infrastructure ports: DHCP ports of every agent and router interfaces. Client ports are PortSpecs. */
@@ -58,6 +66,13 @@ export interface HandlerOptions {
    * (create_before_destroy), does not undo what the successor made.
    */
   readonly generation?: string;
+  /**
+   * A create (Terraform's, not a repair): an object of the same id already on the node is
+   * adopted only when it is exactly what this create would make (an earlier apply that was
+   * interrupted before Terraform saved its state); otherwise the create is refused with
+   * ExistsError, and the object stays as it is. @default false (converge whatever is there)
+   */
+  readonly create?: boolean;
 }
 
 const GENERATION = /^[A-Za-z0-9._-]{1,128}$/;

@@ -33,6 +33,7 @@ export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
   } else {
     const i = checkInterfaceName(a.physicalInterface, 'attachment.physicalInterface');
     if (i) issues.push(i);
+    if (a.takeOver !== undefined && typeof a.takeOver !== 'boolean') issues.push({ path: 'attachment.takeOver', value: a.takeOver, allowed: 'true or false' });
     if (a.vlanId !== undefined) {
       if (!Number.isInteger(a.vlanId) || a.vlanId < 1 || a.vlanId > 4094) {
         issues.push({ path: 'attachment.vlanId', value: a.vlanId, allowed: 'an integer VLAN id from 1 to 4094' });

@@ -772,6 +772,19 @@ export function checkStatePath(value: unknown, path: string): ValidationIssue | 
   return null;
 }
 
+const UNIX_USER_RE = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
+
+/** A Unix user name as useradd accepts it by default. */
+export function checkUnixUser(value: unknown, path: string): ValidationIssue | null {
+  return typeof value === 'string' && UNIX_USER_RE.test(value) ? null : issue(path, value, 'a Unix user name');
+}
+
+/** A node address: an IPv4/IPv6 address or a DNS host name. */
+export function checkNodeHost(value: unknown, path: string): ValidationIssue | null {
+  if (typeof value === 'string' && (ipVersionOf(value) !== null || !checkDomain(value, path))) return null;
+  return issue(path, value, 'an IPv4/IPv6 address or a host name');
+}
+
 /** A Linux interface name: 1–15 of letters, digits, `_ . -`, starting with a letter or digit. */
 export function checkInterfaceName(value: unknown, path: string): ValidationIssue | null {
   if (typeof value === 'string' && IFNAME_RE.test(value)) return null;

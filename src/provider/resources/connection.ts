@@ -13,6 +13,8 @@ import type { NestedAttribute } from '../schema';
 import { bool, num, obj, str } from './values';
 import { errorDiagnostic, type Diagnostic } from '../diagnostics';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../../model/secrets';
+import { formatIssue, type ValidationIssue } from '../../model/errors';
+import { checkNodeHost, checkStatePath, checkUnixUser } from '../../model/validate';
 
 export const nodeAttribute: NestedAttribute = {
   required: true,
@@ -86,11 +88,29 @@ export function connectionFromValue(value: Value | undefined): NodeConnection {
 export function validateNode(config: ObjectValue): Diagnostic[] {
   const node = config.node;
   if (node === null || node === undefined || isUnknown(node)) return [];
-  const keyPath = obj(node).private_key_path;
-  if (typeof keyPath !== 'string') return [];
-  const found = keyMaterialIn(keyPath);
-  if (!found) return [];
-  return [errorDiagnostic('Invalid node.private_key_path', `node.private_key_path: got ${KEY_MATERIAL_SHOWN_AS}; ${PRIVATE_KEY_PATH_RULE}; found ${found}`, ['node', 'private_key_path'])];
+  const v = obj(node);
+  const keyPath = v.private_key_path;
+  const found = typeof keyPath === 'string' ? keyMaterialIn(keyPath) : null;
+  if (found) {
+    return [errorDiagnostic('Invalid node.private_key_path', `node.private_key_path: got ${KEY_MATERIAL_SHOWN_AS}; ${PRIVATE_KEY_PATH_RULE}; found ${found}`, ['node', 'private_key_path'])];
+  }
+  // Known values only (a value from another resource is checked at apply).
+  const checks: [string, (x: unknown, p: string) => ValidationIssue | null][] = [
+    ['host', checkNodeHost],
+    ['user', checkUnixUser],
+    ['state_path', checkStatePath],
+    ['port', (x, p) => (Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 65535 ? null : { path: p, value: x, allowed: 'a TCP port from 1 to 65535' })],
+    ['host_key_sha256', (x, p) => (typeof x === 'string' && /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(x) ? null : { path: p, value: x, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' })],
+    ['become', (x, p) => (x === 'sudo' ? null : { path: p, value: x, allowed: '"sudo" (or unset)' })],
+  ];
+  const out: Diagnostic[] = [];
+  for (const [key, check] of checks) {
+    const x = v[key];
+    if (x === null || x === undefined || isUnknown(x)) continue;
+    const bad = check(x, `node.${key}`);
+    if (bad) out.push(errorDiagnostic(`Invalid node.${key}`, formatIssue(bad), ['node', key]));
+  }
+  return out;
 }
 
 /** The `node` value for a connection (for import: only what was given is set). */

@@ -2,7 +2,8 @@
  * Handler and transport errors as Terraform diagnostics: a summary, a detail naming the node,
  * the step and the command's stderr, and for refused input the attribute path.
  */
-import { AgentStepError } from '../../agent/errors';
+import { AgentStepError, ExistsError } from '../../agent/errors';
+import type { NodeConnection } from './connection';
 import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
 import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, moreIssues } from '../../model/errors';
@@ -32,8 +33,27 @@ function steps(rest: string): PathStep[] {
   return out;
 }
 
+/**
+ * How to import the object a create found on the node: the import id for `<network-id>` or
+ * `<network-id>/<port-id>` on the connection (no key material: paths only).
+ */
+export function importHint(c: NodeConnection, path: string): string {
+  const query = new URLSearchParams();
+  if (c.privateKeyPath) query.set('private_key_path', c.privateKeyPath);
+  if (c.hostKeySha256) query.set('host_key_sha256', c.hostKeySha256);
+  if (c.knownHostsPath) query.set('known_hosts_path', c.knownHostsPath);
+  if (c.insecureIgnoreHostKey) query.set('insecure_ignore_host_key', 'true');
+  if (c.become) query.set('become', c.become);
+  query.set('state_path', c.statePath);
+  const host = c.host.includes(':') ? `[${c.host}]` : c.host;
+  return `terraform import <resource address> '${c.user}@${host}:${c.port}/${path}?${query.toString().replace(/%2F/g, '/').replace(/%7E/g, '~')}'`;
+}
+
 /** Diagnostics for an error thrown by a handler; `what` names the operation (`Create of dhcpagent_network`). */
-export function diagnosticsFor(what: string, err: unknown, renames: PathRenames = []): Diagnostic[] {
+export function diagnosticsFor(what: string, err: unknown, renames: PathRenames = [], importCommand?: string): Diagnostic[] {
+  if (err instanceof ExistsError) {
+    return [errorDiagnostic(`${what}: ${err.object} already exists on ${err.node}`, `${err.message}${importCommand ? `:\n  ${importCommand}` : '.'}`)];
+  }
   if (err instanceof ValidationError) {
     const shown = err.issues
       .slice(0, MAX_REPORTED_ISSUES)

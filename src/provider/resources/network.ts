@@ -3,6 +3,7 @@
  * pair, bridge attachment, addresses, CHECKSUM rule, dnsmasq files and process.
  */
 import type { NetworkSpec } from '../../agent/spec';
+import { AgentStepError } from '../../agent/errors';
 import { deriveNetwork } from '../../agent/network-script';
 import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
 import { discoverNetwork } from '../../agent/discover';
@@ -19,7 +20,7 @@ import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { planWithDrift, operationLabel } from './drift-plan';
-import { diagnosticsFor, type PathRenames } from './errors';
+import { diagnosticsFor, importHint, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { bool, known, list, num, obj, str, strings } from './values';
 
@@ -85,7 +86,17 @@ export const networkSchema: Schema = {
       },
     },
     bridge: { type: t.string, optional: true, description: 'An existing Linux bridge on the node to attach the network to. Exactly one of `bridge` and `physical_interface`.' },
-    physical_interface: { type: t.string, optional: true, description: 'An interface the agent enslaves to a bridge it creates, `brq<network_id[:11]>` (as neutron\'s linuxbridge agent did).' },
+    physical_interface: {
+      type: t.string,
+      optional: true,
+      description:
+        'An interface the agent enslaves to a bridge it creates, `brq<network_id[:11]>` (as neutron\'s linuxbridge agent did; an id longer than 11 characters that is not a UUID gets a hash instead of the cut). Refused when it has global addresses or another master, unless `take_over_physical_interface`.',
+    },
+    take_over_physical_interface: {
+      type: t.bool,
+      optional: true,
+      description: 'Enslave `physical_interface` even when it has global addresses or another master (what it carries is cut off, perhaps the node\'s own SSH address). Default: `false`: refused, naming what was found.',
+    },
     vlan_id: { type: t.number, optional: true, description: 'With `physical_interface`: enslave the VLAN sub-interface `<physical_interface>.<vlan_id>` instead.' },
     lease_duration_seconds: { type: t.number, optional: true, description: 'DHCP lease time; `-1` for infinite. Default: `86400`.' },
     lease_max: { type: t.number, optional: true, description: 'Cap of `--dhcp-lease-max`. Default: `16777216`.' },
@@ -115,6 +126,9 @@ export const networkSchema: Schema = {
 const RENAMES: PathRenames = [
   ['network.subnets', ['subnets']],
   ['network.ports', ['dhcp_ip_addresses']],
+  // ports[0] is this node's DHCP port (specFromValue).
+  ['network.ports[0].macAddress', ['dhcp_mac_address']],
+  ['network.ports[0].id', ['dhcp_port_id']],
   ['network.id', ['network_id']],
   ['network.mtu', ['mtu']],
   ['network.name', ['name']],
@@ -122,6 +136,7 @@ const RENAMES: PathRenames = [
   ['attachment.bridge', ['bridge']],
   ['attachment.physicalInterface', ['physical_interface']],
   ['attachment.vlanId', ['vlan_id']],
+  ['attachment.takeOver', ['take_over_physical_interface']],
   ['options.dnsDomain', ['dns_domain']],
   ['options.dhcpLeaseDuration', ['lease_duration_seconds']],
   ['options.dnsmasqLeaseMax', ['lease_max']],
@@ -187,7 +202,10 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
   return {
     network: { id: networkId, ...(str(v.name) !== undefined ? { name: str(v.name) } : {}), mtu: num(v.mtu) ?? 0, subnets, ports: [self, ...peers] },
     dhcpPortId: dhcpId,
-    attachment: physical !== undefined ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}) } : { bridge: str(v.bridge) ?? '' },
+    attachment:
+      physical !== undefined
+        ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}), ...(bool(v.take_over_physical_interface) ? { takeOver: true } : {}) }
+        : { bridge: str(v.bridge) ?? '' },
     options: withDefaults({
       statePath: c.statePath,
       dnsDomain: str(v.dns_domain),
@@ -279,6 +297,7 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     bridge: 'bridge' in a ? a.bridge : null,
     physical_interface: 'physicalInterface' in a ? a.physicalInterface : null,
     vlan_id: 'physicalInterface' in a ? (a.vlanId ?? null) : null,
+    take_over_physical_interface: 'physicalInterface' in a && a.takeOver ? true : null,
     lease_duration_seconds: opt(o.dhcpLeaseDuration, d.dhcpLeaseDuration),
     lease_max: opt(o.dnsmasqLeaseMax, d.dnsmasqLeaseMax),
     dns_servers: o.dnsmasqDnsServers.length ? [...o.dnsmasqDnsServers] : null,
@@ -302,6 +321,9 @@ export const networkResource: ResourceType = {
     const hasPhysical = config.physical_interface !== null && config.physical_interface !== undefined;
     if (hasBridge === hasPhysical && !isUnknown(config.bridge) && !isUnknown(config.physical_interface)) {
       return [errorDiagnostic('Exactly one of bridge and physical_interface', hasBridge ? 'both are set' : 'neither is set; give the bridge to attach to, or an interface for a bridge the agent creates', ['bridge'])];
+    }
+    if (config.take_over_physical_interface === true && !hasPhysical) {
+      return [errorDiagnostic('take_over_physical_interface needs physical_interface', 'it allows enslaving physical_interface when that carries addresses or has another master', ['take_over_physical_interface'])];
     }
     if (config.vlan_id !== null && config.vlan_id !== undefined && !hasPhysical) {
       return [errorDiagnostic('vlan_id needs physical_interface', 'the VLAN sub-interface is made on physical_interface', ['vlan_id'])];
@@ -327,7 +349,7 @@ export const networkResource: ResourceType = {
     const c = connectionFromValue(proposed.node);
     const subject = `dhcpagent_network ${str(proposed.network_id)} on ${nodeLabel(c)}`;
     const diagnostics = planDiagnostics(ctx.provider, c, subject, false, req.priorPrivate);
-    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics };
+    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics: [...(result.diagnostics ?? []), ...diagnostics] };
   },
 
   async apply(req, ctx) {
@@ -343,7 +365,7 @@ export const networkResource: ResourceType = {
         await onNode(c, (host) => deleteNetwork(host, specFromValue(state)));
         return { newState: null };
       }
-      const st = await onNode(c, (host) => applyNetwork(host, specFromValue(state)));
+      const st = await onNode(c, (host) => applyNetwork(host, specFromValue(state), { create: req.action === 'create' }));
       if (st.drift.length) {
         return { newState: withObservation(state, st), diagnostics: [errorDiagnostic(`${what}: the node did not converge`, st.drift.join('\n'))] };
       }
@@ -352,7 +374,7 @@ export const networkResource: ResourceType = {
       // A failed create may have left part of the network behind: keep it in state (Terraform
       // marks it tainted and replaces it) unless nothing reached the node.
       const partial = req.action === 'create' && !isInputError(err) ? { ...state, dnsmasq_pid: null, port_count: null, drift: ['create failed; see the error'] } : req.prior;
-      return { newState: partial, diagnostics: diagnosticsFor(what, err, RENAMES) };
+      return { newState: partial, diagnostics: diagnosticsFor(what, err, RENAMES, importHint(c, str(state.network_id) ?? '')) };
     }
   },
 
@@ -390,6 +412,8 @@ export const networkResource: ResourceType = {
 };
 
 function isInputError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'ValidationError' || err.name === 'PrerequisiteError' || err.name === 'HostError');
+  // A refusal of the preflight step (another network's device, a busy physical interface) changed nothing either.
+  if (err instanceof AgentStepError && err.step === 'preflight') return true;
+  return err instanceof Error && ['ValidationError', 'PrerequisiteError', 'HostError', 'ExistsError'].includes(err.name);
 }
 

@@ -101,7 +101,7 @@ export const nodeResource: ResourceType = {
     const result = planWithDrift(nodeSchema, req.prior, proposed, OBSERVED);
     if (result.planned === req.prior || !known(proposed.node) || gone(ctx.provider, proposed)) return result;
     const c = connectionFromValue(proposed.node);
-    return { ...result, diagnostics: planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate) };
+    return { ...result, diagnostics: [...(result.diagnostics ?? []), ...planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate)] };
   },
 
   async apply(req, ctx) {

@@ -6,6 +6,9 @@
 import { applyPort, deletePort, readPort } from '../../agent/port';
 import type { PortSpec } from '../../agent/spec';
 import { readContext } from '../../agent/context';
+import { validatePortSpec } from '../../agent/validate-spec';
+import { ValidationError, type ValidationIssue } from '../../model/errors';
+import { checkIp, validatePort } from '../../model/validate';
 import type { ExtraDhcpOpt, IpVersion, Port } from '../../model/types';
 import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
@@ -14,7 +17,7 @@ import type { Schema } from '../schema';
 import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
-import { diagnosticsFor, type PathRenames } from './errors';
+import { diagnosticsFor, importHint, type PathRenames } from './errors';
 import { parseImportId } from './import-id';
 import { known, list, num, obj, str } from './values';
 
@@ -90,6 +93,27 @@ export function portSpecFromValue(v: ObjectValue): PortSpec {
   return { networkId: str(v.network_id) ?? '', statePath: c.statePath, port, ...(hostname !== undefined ? { hostname } : {}) };
 }
 
+/**
+ * What can be refused before the network is known (it lives on the node): ids, MAC, host name,
+ * state path, address syntax, options. Only known values are checked.
+ */
+function planTimeIssues(v: ObjectValue): ValidationIssue[] {
+  const parts: [string, Value | undefined][] = [['network_id', v.network_id], ['port_id', v.port_id], ['mac_address', v.mac_address], ['hostname', v.hostname], ['node', v.node]];
+  if (parts.some(([, x]) => !known(x))) return [];
+  const spec = portSpecFromValue(v);
+  const issues = validatePortSpec(spec);
+  if (known(v.fixed_ips)) spec.port.fixedIps.forEach((f, i) => {
+    const bad = checkIp(f.ipAddress, `port.fixedIps[${i}].ipAddress`);
+    if (bad) issues.push(bad);
+  });
+  if (known(v.extra_dhcp_opts) && known(v.device_owner)) {
+    // The port's own fields, against a network without subnets: subnet issues are left to apply.
+    const own = validatePort({ ...spec.port, fixedIps: [] }, { id: spec.networkId, subnets: [], ports: [] }, 'port');
+    issues.push(...own.filter((i) => i.path !== 'port.id' && i.path !== 'port.macAddress'));
+  }
+  return issues;
+}
+
 function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
   const c = connectionFromValue(v.node);
   const priorIps = list(prior?.fixed_ips).map(obj);
@@ -124,12 +148,14 @@ export const portResource: ResourceType = {
       return { planned: null, diagnostics: planDiagnostics(ctx.provider, c, subject, true, req.priorPrivate) };
     }
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
+    const issues = planTimeIssues(proposed);
+    if (issues.length) return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_port', new ValidationError(issues), RENAMES) };
     const result = planWithDrift(portSchema, req.prior, proposed, []);
     if (result.planned === req.prior || !known(proposed.node)) return result;
     const c = connectionFromValue(proposed.node);
     const subject = `dhcpagent_port ${str(proposed.port_id)} on ${nodeLabel(c)}`;
     const diagnostics = planDiagnostics(ctx.provider, c, subject, false, req.priorPrivate);
-    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics };
+    return hasErrors(diagnostics) ? { planned: null, diagnostics } : { ...result, diagnostics: [...(result.diagnostics ?? []), ...diagnostics] };
   },
 
   async apply(req, ctx) {
@@ -145,11 +171,11 @@ export const portResource: ResourceType = {
         await onNode(c, (host) => deletePort(host, portSpecFromValue(state)));
         return { newState: null };
       }
-      const st = await onNode(c, (host) => applyPort(host, portSpecFromValue(state)));
+      const st = await onNode(c, (host) => applyPort(host, portSpecFromValue(state), { create: req.action === 'create' }));
       const kept = st.port!.fixedIps;
       return { newState: { ...state, fixed_ips: list(state.fixed_ips).map((f, i) => ({ ...obj(f), subnet_id: kept[i]?.subnetId ?? null })), drift: [...st.drift] } };
     } catch (err) {
-      return { newState: req.prior, diagnostics: diagnosticsFor(what, err, RENAMES) };
+      return { newState: req.prior, diagnostics: diagnosticsFor(what, err, RENAMES, importHint(c, `${str(state.network_id)}/${str(state.port_id)}`)) };
     }
   },
 
