@@ -99,7 +99,10 @@ export function validateNode(config: ObjectValue): Diagnostic[] {
     ['host', checkNodeHost],
     ['user', checkUnixUser],
     ['state_path', checkStatePath],
-    ['port', (x, p) => (Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 65535 ? null : { path: p, value: x, allowed: 'a TCP port from 1 to 65535' })],
+    ['port', (x, p) => {
+      const n = num(x as Value);
+      return n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535 ? null : { path: p, value: n ?? x, allowed: 'a TCP port from 1 to 65535' };
+    }],
     ['host_key_sha256', (x, p) => (typeof x === 'string' && /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(x) ? null : { path: p, value: x, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' })],
     ['become', (x, p) => (x === 'sudo' ? null : { path: p, value: x, allowed: '"sudo" (or unset)' })],
   ];
