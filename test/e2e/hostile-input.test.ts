@@ -88,7 +88,7 @@ function config(indexes: readonly number[]): string {
     'terraform {\n  required_providers {\n    dhcpagent = { source = "dhcp-agent.local/cdktf/dhcpagent", version = "0.1.0" }\n  }\n}',
     `locals {\n  node = { host = "${labNode.address}", user = "${labNode.user}", private_key_path = "${labNode.privateKeyPath}", known_hosts_path = "${labNode.knownHostsPath}", state_path = "${labNode.statePath}" }\n}`,
     ...indexes.map((i) => resourceHcl(INPUTS[i], i)),
-  ].join('\n');
+  ].join('\n') + '\n';
 }
 
 /** Terraform's error blocks, by the resource (`c<i>`) they name. */
@@ -108,6 +108,21 @@ describe('hostile input: constructs and HCL refuse it, the node is unchanged', {
   const figures = { tried: INPUTS.length, synth: 0, plan: 0, apply: 0, nodeChanges: 0 };
   let snapshot: Record<string, string>;
   let pool: SshPool;
+  const assertNodeUnchanged = () => {
+    const changes = diffSnapshots(snapshot, snapshotNodeState(labNode.netns, labNode.statePath));
+    figures.nodeChanges += changes.length;
+    assert.deepEqual(changes, [], 'the node is unchanged');
+  };
+  /** Applies one extra resource; it must fail, leave nothing in state, and return terraform's output. */
+  const applyRefused = (resource: string): string => {
+    writeFileSync(join(work, 'main.tf'), config([]) + resource);
+    const r = tf.run('apply', '-no-color', '-input=false', '-lock=false', '-auto-approve');
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.equal(tf.run('state', 'list').stdout.trim(), '', 'nothing in state');
+    figures.tried++;
+    figures.apply++;
+    return r.stdout + r.stderr;
+  };
 
   before(async () => {
     lab = await labUp({ name: LAB });
@@ -186,10 +201,8 @@ describe('hostile input: constructs and HCL refuse it, the node is unchanged', {
       for (const i of left.filter((i) => !errors.has(i))) failures.push(`#${i} ${INPUTS[i].cls} ${INPUTS[i].attribute}: accepted through HCL`);
     }
     t.diagnostic(`HCL: ${((performance.now() - start) / 1000).toFixed(1)} s for ${INPUTS.length} inputs`);
-    const changes = diffSnapshots(snapshot, snapshotNodeState(labNode.netns, labNode.statePath));
-    figures.nodeChanges += changes.length;
     assert.deepEqual(failures, []);
-    assert.deepEqual(changes, [], 'the node is unchanged');
+    assertNodeUnchanged();
   });
 
   it('refuses device-name collisions: at synth with both names, on the node for HCL, changing nothing', () => {
@@ -203,40 +216,22 @@ describe('hostile input: constructs and HCL refuse it, the node is unchanged', {
       () => new DhcpNetwork(stack, 'b', { agents: [n], bridge: 'br0', networkId: 'hn-collide', subnets: [{ cidr: '10.98.0.0/24' }], dhcpPorts: [{ id: collide }] }),
       (err: unknown) => err instanceof ValidationError && /dhcpPorts\[0\]\.id: got "d7000000-0000-4000-8000-00000000000b"; a DHCP port id whose device name \(tapd7000000-00\) .* network stack\/a \(id a7000000/.test(err.message),
     );
-    figures.tried++;
     figures.synth++;
     rmSync(app.outdir, { recursive: true, force: true });
-    writeFileSync(
-      join(work, 'main.tf'),
-      config([]) +
-        `resource "dhcpagent_network" "collide" {\n  node = local.node\n  network_id = "hn-collide"\n  bridge = "${labNode.bridge}"\n  dhcp_port_id = "${collide}"\n  subnets = [{ cidr = "10.98.0.0/24" }]\n}\n`,
+    const out = applyRefused(
+      `resource "dhcpagent_network" "collide" {\n  node = local.node\n  network_id = "hn-collide"\n  bridge = "${labNode.bridge}"\n  dhcp_port_id = "${collide}"\n  subnets = [{ cidr = "10.98.0.0/24" }]\n}\n`,
     );
-    const r = tf.run('apply', '-no-color', '-input=false', '-lock=false', '-auto-approve');
-    assert.notEqual(r.code, 0);
-    assert.match(r.stdout + r.stderr, /device tapd7000000-00 on this node belongs to network a7000000-0000-4000-8000-000000000001, and network hn-collide derives the same name/);
-    figures.apply++;
-    const changes = diffSnapshots(snapshot, snapshotNodeState(labNode.netns, labNode.statePath));
-    figures.nodeChanges += changes.length;
-    assert.deepEqual(changes, [], 'the node is unchanged');
-    assert.equal(tf.run('state', 'list').stdout.trim(), '', 'nothing in state');
+    assert.match(out, /device tapd7000000-00 on this node belongs to network a7000000-0000-4000-8000-000000000001, and network hn-collide derives the same name/);
+    assertNodeUnchanged();
   });
 
-  it('another stack\'s port of the same id: refused with an import hint, the first reservation kept, nothing in state', () => {
-    writeFileSync(
-      join(work, 'main.tf'),
-      config([]) +
-        `resource "dhcpagent_port" "twin" {\n  node = local.node\n  network_id = "${BASE_NET}"\n  port_id = "${BASE_PORT}"\n  mac_address = "fa:16:3e:77:ee:01"\n  fixed_ips = [{ ip_address = "172.21.0.201" }]\n}\n`,
+  it("another stack's port of the same id: refused with an import hint, the first reservation kept, nothing in state", () => {
+    const out = applyRefused(
+      `resource "dhcpagent_port" "twin" {\n  node = local.node\n  network_id = "${BASE_NET}"\n  port_id = "${BASE_PORT}"\n  mac_address = "fa:16:3e:77:ee:01"\n  fixed_ips = [{ ip_address = "172.21.0.201" }]\n}\n`,
     );
-    const r = tf.run('apply', '-no-color', '-input=false', '-lock=false', '-auto-approve');
-    assert.notEqual(r.code, 0);
-    assert.match(r.stdout + r.stderr, new RegExp(`port ${BASE_PORT} of network ${BASE_NET} already exists on`));
-    assert.match(r.stdout + r.stderr, new RegExp(`terraform import <resource address> '${labNode.user}@${labNode.address}:22/${BASE_NET}/${BASE_PORT}\\?`));
-    figures.tried++;
-    figures.apply++;
-    const changes = diffSnapshots(snapshot, snapshotNodeState(labNode.netns, labNode.statePath));
-    figures.nodeChanges += changes.length;
-    assert.deepEqual(changes, []);
-    assert.equal(tf.run('state', 'list').stdout.trim(), '', 'nothing in state');
+    assert.match(out, new RegExp(`port ${BASE_PORT} of network ${BASE_NET} already exists on`));
+    assert.match(out, new RegExp(`terraform import <resource address> '${labNode.user}@${labNode.address}:22/${BASE_NET}/${BASE_PORT}\\?`));
+    assertNodeUnchanged();
   });
 
   it('key material in private_key_path: in no plan, state, log or message', () => {

@@ -154,7 +154,8 @@ export const INPUTS: readonly HostileInput[] = [
     cls: 'oversized values',
     target: 'port',
     props: { extraDhcpOpts: Array.from({ length: 5000 }, (_, i) => ({ optName: `${i % 200}`, optValue: 'x' })) },
-    hcl: { extra_dhcp_opts: `[for i in range(5000) : { opt_name = tostring(i % 200), opt_value = "x" }]` },
+    // Terraform's range() stops at 1024 values.
+    hcl: { extra_dhcp_opts: `flatten([for a in range(5) : [for b in range(1000) : { opt_name = tostring(b % 200), opt_value = "x" }]])` },
     field: 'extraDhcpOpts',
     attribute: 'extra_dhcp_opts',
     shown: '"(a list of 5000 options)"',
