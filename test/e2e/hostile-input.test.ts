@@ -121,7 +121,8 @@ describe('hostile input: constructs and HCL refuse it, the node is unchanged', {
     assert.equal(tf.run('state', 'list').stdout.trim(), '', 'nothing in state');
     figures.tried++;
     figures.apply++;
-    return r.stdout + r.stderr;
+    // Terraform wraps long diagnostic lines.
+    return (r.stdout + r.stderr).replace(/\s+/g, ' ');
   };
 
   before(async () => {
