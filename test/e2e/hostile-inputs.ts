@@ -187,5 +187,6 @@ export const INPUTS: readonly HostileInput[] = [
   // Issue 18 (the lead adds its refusals of DHCP server addresses here).
 ];
 
-/** Device-name collisions, through both paths but not as single props: see their own test below. */
+// Inputs that need two objects (device-name collisions, another stack's port of the same id) have
+// tests of their own in hostile-input.test.ts.
 
