@@ -6,7 +6,7 @@ import type { ExecResult, Host } from '../host/types';
 import { sh } from '../host/quote';
 import type { Port } from '../model/types';
 import { checkResult } from './errors';
-import { EXIT_RETRY, Script } from './script';
+import { EXIT_RETRY, lockedRunTimeoutMs, Script } from './script';
 import { parseSections, sectionText } from './sections';
 import type { NetworkSpec } from './spec';
 import { networkPaths } from '../dnsmasq';
@@ -107,7 +107,7 @@ export async function writeAgainstContext<T extends { readonly script: string | 
     if (!ctx) ctx = await readContext(host, statePath, networkId);
     const rendered = render(ctx);
     if (rendered.script === null) return { ctx, rendered, result: null };
-    const result = await host.run(rendered.script, { timeoutMs: 120_000 });
+    const result = await host.run(rendered.script, { timeoutMs: lockedRunTimeoutMs() });
     if (result.code !== EXIT_RETRY) return { ctx, rendered, result };
     contextCache.delete(key);
     ctx = undefined;

@@ -160,6 +160,7 @@ plumb() {
   [ -d "$DIR" ] || fail "state directory $DIR is missing; the network must be created again"
   preflight
   mkdir -p "$PORTS_DIR" "$DIR/parts"
+  recover_ports
 
   step namespace
   ns_exists || ip netns add "$NS"
@@ -250,6 +251,7 @@ ensure_dnsmasq() {
   if [ -n "$pid" ]; then
     if [ "$CHANGED" = 1 ]; then reload_dnsmasq "$pid"; else echo "dnsmasq=unchanged $pid"; fi
   else
+    step dnsmasq-start
     start_dnsmasq
     echo "dnsmasq=started $pid"
   fi
@@ -271,8 +273,9 @@ start_dnsmasq_here() {
   if [ "$(stat -c %s "$DIR/dnsmasq.log" 2>/dev/null || echo 0)" -gt 262144 ]; then
     tail -n 200 "$DIR/dnsmasq.log" > "$DIR/.dnsmasq.log.new" && mv -f "$DIR/.dnsmasq.log.new" "$DIR/dnsmasq.log"
   fi
-  spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
+  # Recorded before the start: a kill right after the start must not leave an older record.
   record_loaded
+  spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
   i=0
   while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   [ -n "$pid" ] || fail "dnsmasq did not start: $(tail -n 5 "$DIR/dnsmasq.log" 2>/dev/null)"
@@ -298,6 +301,9 @@ hup_is_safe() {
 }
 reload_dnsmasq() {
   if hup_is_safe; then
+    # Tags recorded before the SIGHUP (and exactly after it): killed in between, the record
+    # errs on the safe side, and the next reload restarts rather than risk the crash.
+    if grep -q ',set:' "$DIR/host" 2>/dev/null; then echo 1 > "$DIR/.loaded-tagged"; fi
     kill -HUP "$1"
     record_loaded
     echo "dnsmasq=reloaded $1"
@@ -328,10 +334,14 @@ remove_checksum_rules() {
 check() {
   ns_exists || return 1
   p=$(dnsmasq_pid) || return 1
-  in_our_netns "$p" && cmdline_ok "$p"
+  in_our_netns "$p" && cmdline_ok "$p" && ! stale_ports_txn
 }
 
 teardown() {
+  # The process monitor's view first: it only looks after networks that have a setup.sh, so a
+  # teardown interrupted from here on is not rebuilt by it, and a retried delete finishes it.
+  step monitor
+  rm -f "$DIR/setup.sh"
   step dnsmasq
   if supervised; then
     systemctl disable --now --quiet "$UNIT" 2>/dev/null || true
@@ -373,6 +383,7 @@ observe() {
   echo "@@ports"
   if [ -d "$PORTS_DIR" ]; then (cd "$PORTS_DIR" && ls -- *.json 2>/dev/null | wc -l); else echo 0; fi
   echo "@@leases"; flag test -e "$DIR/leases"
+  echo "@@txn"; flag stale_ports_txn
   echo "@@interface"; cat "$DIR/interface" 2>/dev/null || true; echo
   echo "@@ns"; flag ns_exists
   echo "@@nsaddr"; ip -j -n "$NS" addr show dev "$NSDEV" 2>/dev/null || true; echo
@@ -431,6 +442,53 @@ bump_serial() {
     echo "$next" > "$DIR/.$f.new" && mv -f "$DIR/.$f.new" "$DIR/$f"
     echo "$f=$next"
   done
+}
+
+# A batch of port changes is a transaction: begin_ports keeps, in ports/.txn, a copy of every
+# touched port's files and the list of touched ids; commit_ports drops it. recover_ports, run
+# under the network lock by the next writer, by ensure (so by the process monitor) and by a
+# failed batch on its way out, puts the copies back and removes what the batch added: a batch
+# that fails or is killed after writing its files leaves no port served that no state records.
+# Every step can be killed and run again.
+PORT_KINDS='json host addn opts leases generation'
+begin_ports() {
+  txn="$PORTS_DIR/.txn" ids=$*
+  rm -rf "$PORTS_DIR/.txn.done"
+  mkdir "$txn"
+  for id in $ids; do
+    set -- "$PORTS_DIR/$id".*
+    if [ -e "$1" ]; then cp -p "$@" "$txn/"; fi
+  done
+  # The list last: without it nothing was changed yet, and recovery only drops the copies.
+  printf '%s\n' $ids > "$txn/.ids.new"
+  mv -f "$txn/.ids.new" "$txn/ids"
+}
+commit_ports() {
+  [ -d "$PORTS_DIR/.txn" ] || return 0
+  rm -rf "$PORTS_DIR/.txn.done"
+  mv "$PORTS_DIR/.txn" "$PORTS_DIR/.txn.done"
+  rm -rf "$PORTS_DIR/.txn.done"
+}
+recover_ports() {
+  txn="$PORTS_DIR/.txn"
+  [ -d "$txn" ] || return 0
+  undone=$(tr '\n' ' ' < "$txn/ids" 2>/dev/null || true)
+  if [ -e "$txn/ids" ]; then
+    while read -r id; do
+      for k in $PORT_KINDS; do
+        if [ -e "$txn/$id.$k" ]; then cp -p "$txn/$id.$k" "$PORTS_DIR/$id.$k"; else rm -f "$PORTS_DIR/$id.$k"; fi
+      done
+    done < "$txn/ids"
+  fi
+  commit_ports
+  # Whoever read the ports before this saw the undone batch: make them read again.
+  bump_serial serial netserial > /dev/null
+  [ -n "$undone" ] || undone='nothing written yet'
+  echo "ports: undid an interrupted batch of port changes ($undone)" >&2
+}
+# A transaction left behind by a batch that died (none runs: the network lock is free).
+stale_ports_txn() {
+  [ -d "$PORTS_DIR/.txn" ] && flock -n "$LOCK" true
 }
 
 # DHCPRELEASE for a removed port's address, so dnsmasq forgets the lease (neutron's _release_lease).

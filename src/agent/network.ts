@@ -12,7 +12,7 @@ import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from '
 import { NETWORK_LIB } from './network-lib.sh';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
-import { Script, sha256 } from './script';
+import { lockedRunTimeoutMs, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertValidNetworkSpec } from './validate-spec';
@@ -93,7 +93,8 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
   const lock = lockFile(statePath, spec.network.id);
   s.add('if ! (preflight); then', sh`  [ -e ${dir}/network.json ] || rm -f ${lock}`, '  STEP=preflight; exit 1', 'fi')
     .step('write files')
-    .add(sh`check_serial serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
+    // A port batch that died is undone before anything is rendered against what it left.
+    .add(sh`if [ -d ${d.portsDir} ]; then recover_ports; fi`, sh`check_serial serial ${ctx.serial}`, sh`mkdir -p ${dir} ${d.portsDir} ${dir}/parts`)
     .writeFile(`${dir}/network.json`, specJson)
     .writeFile(`${dir}/setup.sh`, setupScript(d), 0o755)
     .writeFile(`${dir}/parts/opts.head`, d.optsHead)
@@ -133,7 +134,7 @@ export async function deleteNetwork(host: Host, spec: NetworkSpec, opts: Handler
       .lock(lock);
     if (opts.generation !== undefined) script.exitIfOtherGeneration(`${d.paths.confDir}/generation`, opts.generation);
     script.add('teardown', sh`rm -f ${lock}`);
-    const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script.toString(), { timeoutMs: 120_000 }), 'teardown');
+    const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script.toString(), { timeoutMs: lockedRunTimeoutMs() }), 'teardown');
     contextCache.delete(key);
     return { deleted: keyValues(result.stdout).get('deleted') === '1' };
   });
@@ -202,6 +203,7 @@ export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: 
       else if (want && have !== want) drift.push(`file ${file} differs from the ${portCount} port(s) kept on the node (edited outside the agent?)`);
     }
     if (sectionText(sec, 'leases') !== '1') drift.push(`file leases is missing from ${dir}`);
+    if (sectionText(sec, 'txn') === '1') drift.push(`a batch of port changes was interrupted (${d.portsDir}/.txn); apply, or the process monitor, undoes it`);
     const iface = sectionText(sec, 'interface');
     if (iface !== d.interfaceName) drift.push(`file interface names ${JSON.stringify(iface)}, want ${d.interfaceName}`);
   }

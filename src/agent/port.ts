@@ -178,15 +178,22 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
     outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
   }
   if (commands.length === 0) return { script: null, outcomes, ports };
+  const touched = [...new Set(ops.map((op) => op.spec.port.id))];
   const script = new Script()
     .add('T0=$(date +%s%N)', portHeader(statePath, networkId), NETWORK_LIB)
     .step('lock')
     .lock(lockFile(statePath, networkId))
     .step('write port files')
+    // A batch that died is undone first (and its counters bumped, so a context read before
+    // that is stale: check_serial sends this writer back to read again).
+    .add(sh`mkdir -p ${dir}`, 'recover_ports', sh`check_serial netserial ${ctx.netSerial}`, sh`begin_ports ${touched}`)
+    .onFailure('{ recover_ports; reload_allocations; }')
     // A batch whose every create was refused (another port of its id) changes nothing, not even the serial.
-    .add(sh`check_serial netserial ${ctx.netSerial}`, sh`mkdir -p ${dir}`, 'WROTE=0', ...commands, 'if [ "$WROTE" = 1 ]; then bump_serial serial; fi')
+    .add('WROTE=0', ...commands, 'if [ "$WROTE" = 1 ]; then bump_serial serial; fi')
     .step('reload allocations')
-    .add('reload_allocations', 'echo "node_ms=$(( ($(date +%s%N) - T0) / 1000000 ))"');
+    .add('reload_allocations')
+    .step('commit')
+    .add('commit_ports', 'echo "node_ms=$(( ($(date +%s%N) - T0) / 1000000 ))"');
   return { script: script.toString(), outcomes, ports, uncertain };
 }
 

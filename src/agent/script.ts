@@ -13,6 +13,19 @@ export const FAILED_STEP_MARKER = '@@dhcp-agent-failed-step';
 /** Exit code a script uses to say "the network changed under me, render again". */
 export const EXIT_RETRY = 75;
 
+/**
+ * Time budgets of a node script that takes a network lock: how long it may wait for the lock,
+ * and how long its work may take once it holds it. Separate on purpose: a script that gets the
+ * lock late still has its whole work budget, instead of being killed mid-setup. Mutable for
+ * tests that need short waits.
+ */
+export const nodeBudget = { lockWaitSeconds: 120, workSeconds: 120 };
+
+/** Transport timeout (caller and node side) of a script that takes a lock: the wait plus the work. */
+export function lockedRunTimeoutMs(): number {
+  return (nodeBudget.lockWaitSeconds + nodeBudget.workSeconds) * 1000;
+}
+
 const HEREDOC_END = '__DHCP_AGENT_EOF__';
 
 export function sha256(content: string | Uint8Array): string {
@@ -28,8 +41,18 @@ export function prelude(): string {
     // dnsmasq drops privileges to nobody: directories 0755, files 0644 or it serves nothing.
     'umask 022',
     'STEP=start',
-    `trap 'rc=$?; if [ "$rc" -ne 0 ]; then echo "${FAILED_STEP_MARKER} $STEP $rc" >&2; fi' EXIT`,
+    exitTrap(),
   ].join('\n');
+}
+
+/**
+ * The EXIT trap that reports the failed step; `onFailure` (shell text) runs first, when the
+ * script exits non-zero. A SIGKILL runs no trap: what must survive one is made resumable on
+ * the node instead (see recover_ports in network-lib.sh.ts).
+ */
+function exitTrap(onFailure = ''): string {
+  const undo = onFailure ? `${onFailure} >&2 || true; ` : '';
+  return `trap 'rc=$?; if [ "$rc" -ne 0 ]; then ${undo}echo "${FAILED_STEP_MARKER} $STEP $rc" >&2; fi' EXIT`;
 }
 
 /** Shell text that decodes `content` into `path` atomically (temp file + rename). */
@@ -73,9 +96,22 @@ export class Script {
     return this;
   }
 
-  /** Takes an exclusive lock on `lockFile` (flock) for the rest of the script. */
-  lock(lockFile: string, timeoutSeconds = 120): this {
-    this.parts.push(`exec 9>>${shq(lockFile)}`, `flock -w ${timeoutSeconds} 9`);
+  /**
+   * Takes an exclusive lock on `lockFile` (flock) for the rest of the script, waiting at most
+   * `waitSeconds`; run such a script with {@link lockedRunTimeoutMs}, so that the wait does not
+   * eat into the work's budget.
+   */
+  lock(lockFile: string, waitSeconds = nodeBudget.lockWaitSeconds): this {
+    this.parts.push(
+      `exec 9>>${shq(lockFile)}`,
+      sh`flock -w ${waitSeconds} 9 || { echo "another writer held the lock "${lockFile}" for more than "${waitSeconds}" s; nothing was changed" >&2; exit 1; }`,
+    );
+    return this;
+  }
+
+  /** From here on, a non-zero exit runs `command` (shell text, stdout to stderr) before the failed step is reported. */
+  onFailure(command: string): this {
+    this.parts.push(exitTrap(command));
     return this;
   }
 

@@ -1,8 +1,9 @@
 /**
  * `dhcp-agent drift [--dir D] [--repair]`: portable mode's sync_state. Reads the stack's state
  * (`terraform show -json`), runs every carrier's handler `read` on its node, prints what
- * drifted and exits 2 when anything did; `--repair` replaces the drifted carriers
- * (`terraform apply -replace=…`), whose create provisioners converge the node again.
+ * drifted and exits 2 when anything did; `--repair` replaces the drifted carriers and only
+ * them (`terraform apply -replace=… -target=…`), whose create provisioners converge the node
+ * again; other pending changes of the configuration are left for the user's own apply.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,9 @@ export const DRIFT_HELP = `Usage: dhcp-agent drift [--dir <terraform working dir
 For stacks in portable (provisioner) mode: reads the state (terraform show -json), asks every
 node what it really has (the same read the provider does at plan time), prints the resources
 that drifted and exits 2 when any did, 0 when none did, 1 on errors. With --repair it then runs
-terraform apply -replace=<each drifted resource> and checks again.
+terraform apply -replace=<each drifted resource> -target=<the same>, which repairs what
+drifted and nothing else (other changes to the configuration wait for your own apply), and
+checks again.
 
   --dir     Terraform's working directory; for cdktf: cdktf.out/stacks/<stack> (default: .)
   --repair  replace the drifted resources (their create provisioners converge the node)
@@ -94,13 +97,22 @@ export async function driftCommand(argv: string[]): Promise<number> {
     let { carriers, drifted } = await check();
     report(carriers.length, drifted);
     if (drifted.length === 0 || !values.repair) return drifted.length ? 2 : 0;
-    process.stdout.write(`\nrepairing: terraform apply ${drifted.map((d) => `-replace=${d.carrier.address}`).join(' ')}\n`);
-    const apply = terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color', ...drifted.map((d) => `-replace=${d.carrier.address}`)], true);
+    const args = repairArgs(drifted.map((d) => d.carrier.address));
+    process.stdout.write(`\nrepairing: terraform ${args.join(' ')}\n`);
+    const apply = terraform(dir, args, true);
     if (apply.code !== 0) throw new CliError(`drift: terraform apply failed (exit ${apply.code})`, 1);
     ({ carriers, drifted } = await check());
     report(carriers.length, drifted);
     return drifted.length ? 2 : 0;
   });
+}
+
+/**
+ * The repair: replace the drifted carriers and, through -target, touch nothing else (Terraform
+ * adds what they depend on; a pending change there is applied too, as it must be first).
+ */
+export function repairArgs(addresses: readonly string[]): string[] {
+  return ['apply', '-auto-approve', '-input=false', '-no-color', ...addresses.flatMap((a) => [`-replace=${a}`, `-target=${a}`])];
 }
 
 function report(total: number, drifted: { carrier: Carrier; drift: string[] }[]): void {

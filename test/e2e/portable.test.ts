@@ -58,16 +58,19 @@ describe('portable mode (terraform_data carriers) with cdktf on a lab node', { s
     assert.equal(driftCli(app).code, 0);
   });
 
-  it('finds drift with `dhcp-agent drift` (exit 2) and repairs it with --repair', async () => {
+  it('finds drift with `dhcp-agent drift` (exit 2) and repairs it, and only it, with --repair', async () => {
     process.kill(readPid(`${dir()}/pid`)!, 'SIGKILL');
     const seen = driftCli(app);
     assert.equal(seen.code, 2, seen.output);
     assert.match(seen.output, /terraform_data\.tenant-a_on-node1_\w+ \(network on [\d.]+\):\n {2}- dnsmasq is not running/);
     assert.match(seen.output, /1 of 4 resources drifted/);
+    // A change of the configuration that nobody has applied yet: the repair must leave it alone.
+    app.must(['synth'], { QUICKSTART_VM1_IP: '172.16.0.20' });
     const repaired = driftCli(app, '--repair');
     assert.equal(repaired.code, 0, repaired.output);
+    assert.match(repaired.output, /-replace=terraform_data\.tenant-a_on-node1_\w+ -target=terraform_data\.tenant-a_on-node1_\w+/);
     assert.match(repaired.output, /no drift: 4 resources match the nodes/);
-    assert.equal((await lease('vm1', VM1)).ip, '172.16.0.10');
+    assert.equal((await lease('vm1', VM1)).ip, '172.16.0.10', 'the pending port change was not applied');
   });
 
   it('changes a port without a DHCP outage (create_before_destroy + generation marker)', async () => {
