@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -221,27 +221,29 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
     const macs = readFileSync(`${dir}/host`, 'utf8').split('\n').filter(Boolean).map((l) => l.split(',')[0]).sort();
     return { ports, macs };
   }
-  /** True when the nodes have exactly what is declared: networks, live dnsmasq, ports. */
+  /** What differs between the nodes and the declaration (networks, live dnsmasq, ports), in short words; empty when converged. */
   function converged(): string[] {
     const problems: string[] = [];
-    const declaredA = [...Object.values(config.ports), ...Object.values(config.b_ports)];
-    const nets0 = readdirSync(`${statePath(0)}/dhcp`).filter((d) => !d.startsWith('.')).sort();
-    const wantNets0 = [NET_A, NET_B, ...(config.extra_network ? [NET_C] : [])].sort();
-    if (JSON.stringify(nets0) !== JSON.stringify(wantNets0)) problems.push(`node 0 networks ${nets0.join(' ')}, want ${wantNets0.join(' ')}`);
-    for (const [n, net] of [[0, NET_A], [0, NET_B], [1, NET_B], ...(config.extra_network ? [[0, NET_C] as const] : [])] as const) {
+    const name = new Map<string, string>([[NET_A, 'A'], [NET_B, 'B'], [NET_C, 'C']]);
+    const diff = (what: string, have: string[], want: string[], label: (x: string) => string = (x) => x) => {
+      const missing = want.filter((x) => !have.includes(x)).map(label);
+      const extra = have.filter((x) => !want.includes(x)).map(label);
+      if (missing.length) problems.push(`${what}: missing ${missing.join(' ')}`);
+      if (extra.length) problems.push(`${what}: extra ${extra.join(' ')}`);
+    };
+    const declaredA = { ...config.ports, ...config.b_ports };
+    const key = new Map(Object.entries(declaredA).flatMap(([k, p]) => [[p.id, k], [p.mac, k]]));
+    const portLabel = (x: string) => key.get(x) ?? x;
+    diff('node 0 networks', readdirSync(`${statePath(0)}/dhcp`).filter((d) => !d.startsWith('.')), [NET_A, NET_B, ...(config.extra_network ? [NET_C] : [])], (x) => name.get(x) ?? x);
+    for (const [n, net] of [[0, NET_A], [0, NET_B], [1, NET_B], [0, NET_C]] as const) {
       if (!existsSync(netDir(n, net))) continue;
-      if (!pidAlive(readPid(`${netDir(n, net)}/pid`))) problems.push(`node ${n} network ${net}: dnsmasq not running`);
-      if (existsSync(`${netDir(n, net)}/ports/.txn`)) problems.push(`node ${n} network ${net}: interrupted port batch left`);
+      if (!pidAlive(readPid(`${netDir(n, net)}/pid`))) problems.push(`node ${n} network ${name.get(net)}: dnsmasq not running`);
+      if (existsSync(`${netDir(n, net)}/ports/.txn`)) problems.push(`node ${n} network ${name.get(net)}: interrupted port batch left`);
     }
     const a = onNode(0, NET_A);
-    const wantIds = declaredA.map((p) => p.id).sort();
-    const wantMacs = declaredA.map((p) => p.mac).sort();
-    if (JSON.stringify(a.ports) !== JSON.stringify(wantIds)) problems.push(`network A ports ${a.ports.join(' ')}, want ${wantIds.join(' ')}`);
-    if (JSON.stringify(a.macs) !== JSON.stringify(wantMacs)) problems.push(`network A host file ${a.macs.join(' ')}, want ${wantMacs.join(' ')}`);
-    for (const n of [0, 1]) {
-      const b = onNode(n, NET_B);
-      if (JSON.stringify(b.ports) !== JSON.stringify([PB.id])) problems.push(`node ${n} network B ports ${b.ports.join(' ')}, want ${PB.id}`);
-    }
+    diff('network A ports', a.ports, Object.values(declaredA).map((p) => p.id), portLabel);
+    diff('network A host file', a.macs, Object.values(declaredA).map((p) => p.mac), portLabel);
+    for (const n of [0, 1]) diff(`node ${n} network B ports`, onNode(n, NET_B).ports, [PB.id], () => 'pb');
     return problems;
   }
 
@@ -399,8 +401,10 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
         config.ports.p2 = port(2);
         config.extra_network = false;
         const r = await apply({ interrupt: { when: /Destroying\.\.\.|Modifying\.\.\./, act: (c) => c.kill('SIGKILL') } });
-        // The provider notices that its terraform is gone and exits.
-        return `terraform killed (${r.code ?? 'signal'})`;
+        // The provider processes notice that their terraform is gone, and exit.
+        const t0 = Date.now();
+        await waitFor('the killed terraform\'s provider processes to exit', () => providersIn(work).length === 0, 10_000);
+        return `terraform killed (${r.code ?? 'signal'}); its providers exited ${Date.now() - t0} ms later`;
       },
     });
   });
@@ -410,26 +414,33 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
       fault: async () => {
         config.ports.p6 = port(6);
         config.ports.p7 = port(7);
-        let killed = 0;
+        config.dns = ['172.16.40.1', '172.16.40.54'];
+        // From the first change on, every sshd process serving a connection to node 0 is
+        // killed as soon as it appears (the listener stays, so a later command connects again).
+        const killed = new Set<number>();
+        let killer: NodeJS.Timeout | undefined;
         const r = await apply({
           interrupt: {
-            when: /Creating\.\.\./,
+            when: /Modifying\.\.\.|Creating\.\.\./,
             act: () => {
-              // The server processes of the node's SSH connections (the listener stays, so the
-              // next command can connect again).
-              const listener = lab.node(0).sshdPid;
-              for (const pid of childrenOf(listener)) {
-                try {
-                  process.kill(pid, 'SIGKILL');
-                  killed++;
-                } catch {
-                  // gone already
+              const started = Date.now();
+              killer = setInterval(() => {
+                for (const pid of sshdSessions(lab.node(0).sshdPid)) {
+                  try {
+                    process.kill(pid, 'SIGKILL');
+                    killed.add(pid);
+                  } catch {
+                    // gone already
+                  }
                 }
-              }
+                if (Date.now() - started > 1500) clearInterval(killer);
+              }, 20);
             },
           },
         });
-        return `${killed} sshd connection process(es) killed; terraform exited ${r.code}`;
+        clearInterval(killer);
+        assert.ok(killed.size > 0, 'an SSH connection was cut mid-apply');
+        return `${killed.size} sshd process(es) killed; terraform exited ${r.code}`;
       },
     });
   });
@@ -454,24 +465,43 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
   });
 
   it('prints the figures', (t) => {
-    t.diagnostic(`fault suite figures:\n${figures()}`);
+    for (const line of ['fault suite figures:', ...figures().split('\n')]) t.diagnostic(line);
     printed = true;
     assert.ok(rows.length >= 12, `${rows.length} faults measured`);
   });
 });
 
-/** Direct children of a process, from /proc. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
+/** Provider processes started in terraform directory `dir`. */
+function providersIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readlinkSync(`/proc/${e}/cwd`) === dir && readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('provider.cjs');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** sshd processes below an sshd listener (the servers of its connections), from /proc. */
+function sshdSessions(listener: number): number[] {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(e));
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      comm.set(Number(e), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
     } catch {
       // gone meanwhile
     }
   }
-  return out;
+  const below = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === listener) return true;
+    return false;
+  };
+  return [...parent.keys()].filter((pid) => pid !== listener && comm.get(pid)?.startsWith('sshd') && below(pid));
 }
