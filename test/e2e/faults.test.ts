@@ -93,36 +93,23 @@ resource "dhcpagent_port" "a" {
   fixed_ips   = [{ ip_address = each.value.ip }]
   depends_on  = [dhcpagent_network.a]
 }
-resource "dhcpagent_network" "b0" {
-  count              = local.main ? 1 : 0
-  node               = var.n0
+# Network B on both nodes (high availability), each node with its own DHCP address.
+locals {
+  b_agents = local.main ? { n0 = { node = var.n0, dhcp_ip = "172.16.50.2" }, n1 = { node = var.n1, dhcp_ip = "172.16.50.3" } } : {}
+}
+resource "dhcpagent_network" "b" {
+  for_each           = local.b_agents
+  node               = each.value.node
   network_id         = "${NET_B}"
   physical_interface = "eth1"
-  dhcp_ip_addresses  = ["172.16.50.2"]
+  dhcp_ip_addresses  = [each.value.dhcp_ip]
   subnets            = [{ cidr = "172.16.50.0/24", gateway_ip = "172.16.50.1", dns_nameservers = ["172.16.50.1"] }]
-  depends_on         = [dhcpagent_node.n0]
+  depends_on         = [dhcpagent_node.n0, dhcpagent_node.n1]
 }
-resource "dhcpagent_network" "b1" {
-  count              = local.main ? 1 : 0
-  node               = var.n1
-  network_id         = "${NET_B}"
-  physical_interface = "eth1"
-  dhcp_ip_addresses  = ["172.16.50.3"]
-  subnets            = [{ cidr = "172.16.50.0/24", gateway_ip = "172.16.50.1", dns_nameservers = ["172.16.50.1"] }]
-  depends_on         = [dhcpagent_node.n1]
-}
-resource "dhcpagent_port" "b0" {
-  count       = local.main ? 1 : 0
-  node        = var.n0
-  network_id  = dhcpagent_network.b0[0].network_id
-  port_id     = "${PB.id}"
-  mac_address = "${PB.mac}"
-  fixed_ips   = [{ ip_address = "${PB.ip}" }]
-}
-resource "dhcpagent_port" "b1" {
-  count       = local.main ? 1 : 0
-  node        = var.n1
-  network_id  = dhcpagent_network.b1[0].network_id
+resource "dhcpagent_port" "b" {
+  for_each    = local.b_agents
+  node        = each.value.node
+  network_id  = dhcpagent_network.b[each.key].network_id
   port_id     = "${PB.id}"
   mac_address = "${PB.mac}"
   fixed_ips   = [{ ip_address = "${PB.ip}" }]
