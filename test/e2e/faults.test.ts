@@ -219,8 +219,8 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
       if (extra.length) problems.push(`${what}: extra ${extra.join(' ')}`);
     };
     const declaredA = { ...config.ports, ...config.b_ports };
-    const key = new Map(Object.entries(declaredA).flatMap(([k, p]) => [[p.id, k], [p.mac, k]]));
-    const portLabel = (x: string) => key.get(x) ?? x;
+    // Port n's id and MAC both end in n (see port()).
+    const portLabel = (x: string) => `p${Number(x.slice(-2))}`;
     diff('node 0 networks', readdirSync(`${statePath(0)}/dhcp`).filter((d) => !d.startsWith('.')), [NET_A, NET_B, ...(config.extra_network ? [NET_C] : [])], (x) => name.get(x) ?? x);
     for (const [n, net] of [[0, NET_A], [0, NET_B], [1, NET_B], [0, NET_C]] as const) {
       if (!existsSync(netDir(n, net))) continue;
