@@ -348,7 +348,8 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
       },
     });
     t.diagnostic(`dnsmasq respawn: ${respawnMs} ms; the prober's outage (longest gap): ${r.longestGapMs} ms`);
-    assert.ok(respawnMs <= 1000 * config.interval + 3000, `respawned within the monitor interval and the setup time: ${respawnMs} ms`);
+    // One interval until the next check, the check and the setup, on a loaded 2-core machine.
+    assert.ok(respawnMs <= 1000 * config.interval + 5000, `respawned within the monitor interval and the setup time: ${respawnMs} ms`);
   });
 
   it('one of two agents lost: the other serves', async (t) => {
