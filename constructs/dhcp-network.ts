@@ -2,7 +2,8 @@ import { Lazy, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { withDefaults } from '../src/model/agent-options';
 import { ValidationError, type ValidationIssue } from '../src/model/errors';
-import { canonicalIp, cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '../src/model/ip';
+import { dhcpAddressIssue } from '../src/model/dhcp-address';
+import { canonicalIp, cidrContains, parseCidr } from '../src/model/ip';
 import { bridgeName, dhcpPortId, dhcpPortMac, namespaceName, tapDeviceName, uuidV5 } from '../src/model/naming';
 import { networkFromNeutronJson, networkFromOpenstackCli, portsFromNeutronJson } from '../src/model/neutron-json';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port, type Subnet } from '../src/model/types';
@@ -582,15 +583,14 @@ function firstUse(seen: Map<string, string>, key: string, path: string, value: u
   return null;
 }
 
-/** A DHCP server address given in `dhcpPorts`: inside a DHCP-enabled subnet, one per subnet, each used once. */
+/**
+ * A DHCP server address given in `dhcpPorts`: where a DHCP address may be (model/dhcp-address;
+ * client ports are checked against it by DhcpPort), one per subnet, each used once.
+ */
 function checkDhcpServerAddress(ip: string, path: string, subnets: readonly Subnet[], ownSubnets: Map<string, string>, givenIps: Map<string, string>): ValidationIssue | null {
-  const subnet = subnets.find((s) => s.enableDhcp && cidrContains(s.cidr, ip));
-  if (!subnet) {
-    const cidrs = subnets.filter((s) => s.enableDhcp).map((s) => s.cidr).join(', ');
-    return { path, value: ip, allowed: `an address inside one of the network's DHCP-enabled subnets (${cidrs})` };
-  }
-  if (isIpv4NetworkOrBroadcast(subnet.cidr, ip)) return { path, value: ip, allowed: `an address of ${subnet.cidr} other than its network and broadcast addresses` };
-  if (subnet.gatewayIp && canonicalIp(subnet.gatewayIp) === canonicalIp(ip)) return { path, value: ip, allowed: `an address other than the gateway of ${subnet.cidr}` };
+  const bad = dhcpAddressIssue(ip, path, subnets);
+  if (bad) return bad;
+  const subnet = subnets.find((s) => s.enableDhcp && cidrContains(s.cidr, ip))!;
   const twin = ownSubnets.get(subnet.id);
   if (twin !== undefined) return { path, value: ip, allowed: `one address per subnet (${twin} is on ${subnet.cidr} already)` };
   ownSubnets.set(subnet.id, path);

@@ -207,24 +207,20 @@ plumb() {
   ip link set dev "$TAP" up
   ip -n "$NS" link set dev "$NSDEV" up
 
+  # Make before break: the wanted addresses are added here, the old ones removed only once
+  # routes, files and dnsmasq name the new ones (step old-addresses), so that the device is
+  # never without an address a client was just told about.
   step addresses
-  ip netns exec "$NS" sh -c 'f=/proc/sys/net/ipv6/conf/$1/accept_ra; if [ -w "$f" ]; then echo 0 > "$f"; fi' sh "$NSDEV"
-  for a in $ADDRS; do
-    case "$a" in
-      *:*) ip -n "$NS" -6 addr replace "$a" dev "$NSDEV" nodad ;;
-      *) ip -n "$NS" -4 addr replace "$a" dev "$NSDEV" ;;
-    esac
-  done
-  for a in $(ip -n "$NS" -o addr show dev "$NSDEV" scope global | awk '{print $4}'); do
-    keep=0; for w in $ADDRS; do [ "$a" = "$w" ] && keep=1; done
-    [ "$keep" = 1 ] || ip -n "$NS" addr del "$a" dev "$NSDEV"
-  done
+  # /proc/sys/net is per namespace: written from inside it. Without promote_secondaries, deleting
+  # an IPv4 primary address deletes the secondary ones of its subnet with it (a new address of
+  # the same subnet is a secondary until then).
+  ip netns exec "$NS" sh -c '
+    f=/proc/sys/net/ipv6/conf/$1/accept_ra; if [ -w "$f" ]; then echo 0 > "$f"; fi
+    f=/proc/sys/net/ipv4/conf/$1/promote_secondaries; if [ -w "$f" ]; then echo 1 > "$f"; fi' sh "$NSDEV"
+  add_addresses
 
   step default-route
-  if [ -n "$GW4" ]; then ip -n "$NS" -4 route replace default via "$GW4" dev "$NSDEV"
-  else ip -n "$NS" -4 route del default 2>/dev/null || true; fi
-  if [ -n "$GW6" ]; then ip -n "$NS" -6 route replace default via "$GW6" dev "$NSDEV"
-  else ip -n "$NS" -6 route del default 2>/dev/null || true; fi
+  set_default_routes
 
   step iptables
   ensure_checksum_rule iptables 68
@@ -255,6 +251,37 @@ ensure_dnsmasq() {
     start_dnsmasq
     echo "dnsmasq=started $pid"
   fi
+
+  step old-addresses
+  remove_stale_addresses
+}
+
+# The DHCP port's addresses (ADDRS, CIDR form); dnsmasq (--bind-dynamic) follows them by itself.
+add_addresses() {
+  for a in $ADDRS; do
+    case "$a" in
+      *:*) ip -n "$NS" -6 addr replace "$a" dev "$NSDEV" nodad ;;
+      *) ip -n "$NS" -4 addr replace "$a" dev "$NSDEV" ;;
+    esac
+  done
+}
+# Removes the global addresses the spec no longer has. Where the kernel took wanted addresses
+# with a deleted primary one anyway (promote_secondaries not writable), they are added again
+# at once, with the default routes that went with them.
+remove_stale_addresses() {
+  for a in $(ip -n "$NS" -o addr show dev "$NSDEV" scope global | awk '{print $4}'); do
+    keep=0; for w in $ADDRS; do [ "$a" = "$w" ] && keep=1; done
+    [ "$keep" = 1 ] && continue
+    ip -n "$NS" addr del "$a" dev "$NSDEV"
+    add_addresses
+  done
+  set_default_routes
+}
+set_default_routes() {
+  if [ -n "$GW4" ]; then ip -n "$NS" -4 route replace default via "$GW4" dev "$NSDEV"
+  else ip -n "$NS" -4 route del default 2>/dev/null || true; fi
+  if [ -n "$GW6" ]; then ip -n "$NS" -6 route replace default via "$GW6" dev "$NSDEV"
+  else ip -n "$NS" -6 route del default 2>/dev/null || true; fi
 }
 
 # Starts dnsmasq and sets $pid: through its systemd unit where systemd supervises it, else here.

@@ -5,7 +5,7 @@
  * text plus a dispatcher.
  */
 import { shq } from '../host/quote';
-import { cidrContains, ipVersionOf, parseCidr } from '../model/ip';
+import { canonicalIp, cidrContains, ipVersionOf, parseCidr } from '../model/ip';
 import { bridgeName, namespaceName, nsDeviceName, tapDeviceName } from '../model/naming';
 import type { Port, Subnet } from '../model/types';
 import {
@@ -89,7 +89,8 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
   for (const fip of dhcpPort.fixedIps) {
     const subnet = subnets.get(fip.subnetId);
     if (!subnet || !subnet.enableDhcp) continue;
-    addresses.push(`${fip.ipAddress}/${parseCidr(subnet.cidr)!.prefixLength}`);
+    // As `ip` prints them, so that the node-side comparison of wanted and present addresses holds.
+    addresses.push(`${canonicalIp(fip.ipAddress) ?? fip.ipAddress}/${parseCidr(subnet.cidr)!.prefixLength}`);
   }
   const servesV4 = net.subnets.some((s) => s.enableDhcp && s.ipVersion === 4);
   if ((spec.options.enableIsolatedMetadata || spec.options.forceMetadata) && servesV4) addresses.push(METADATA_CIDR);

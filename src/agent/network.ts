@@ -15,7 +15,7 @@ import { networkQueue } from './queue';
 import { lockedRunTimeoutMs, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
-import { assertValidNetworkSpec } from './validate-spec';
+import { assertDhcpAddressesFree, assertValidNetworkSpec } from './validate-spec';
 import { STATE_PATH_LIB } from './state-path.sh';
 import { networkUnitTemplate } from './systemd-units';
 
@@ -50,7 +50,11 @@ function prepare(host: Host, spec: NetworkSpec, opts: HandlerOptions) {
 export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerOptions = {}): Promise<NetworkState> {
   const { d, statePath, key } = prepare(host, spec, opts);
   return networkQueue.exclusive(key, async () => {
-    const { ctx, result } = await writeAgainstContext(host, key, statePath, spec.network.id, (c) => ({ script: applyScript(spec, d, c, opts) }));
+    const { ctx, result } = await writeAgainstContext(host, key, statePath, spec.network.id, (c) => {
+      // Client ports only the node knows of: a DHCP address one of them holds is refused before anything runs.
+      assertDhcpAddressesFree(spec, c.ports.values());
+      return { script: applyScript(spec, d, c, opts) };
+    });
     checkResult(host.label, `network ${spec.network.id}`, result!, 'apply');
     const kv = keyValues(result!.stdout);
     if (kv.has('exists')) {

@@ -3,17 +3,41 @@
  * needs (DHCP port, attachment, node settings). Everything is checked before anything runs on
  * a node.
  */
+import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';
 import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
-import { DEVICE_OWNER_DHCP, type Network } from '../model/types';
+import { DEVICE_OWNER_DHCP, type FixedIp, type Network, type Port } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
 function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
   return issues.map((i) => ({ ...i, path: `${prefix}${i.path.startsWith('[') ? '' : '.'}${i.path}` }));
 }
 
+/**
+ * The DHCP ports' own addresses (this agent's and its peers'), by the rule of
+ * model/dhcp-address, against the network's subnets and its client ports: those of the spec
+ * and `clients` (e.g. the ports kept on the node). Paths `network.ports[k].fixedIps[i].ipAddress`.
+ */
+export function dhcpAddressIssues(network: Network, clients: readonly Port[] = []): ValidationIssue[] {
+  if (!Array.isArray(network.ports) || !Array.isArray(network.subnets)) return [];
+  const others = [...network.ports.filter((p) => p?.deviceOwner !== DEVICE_OWNER_DHCP), ...clients];
+  const issues: ValidationIssue[] = [];
+  network.ports.forEach((port, k) => {
+    if (port?.deviceOwner !== DEVICE_OWNER_DHCP || !Array.isArray(port.fixedIps)) return;
+    port.fixedIps.forEach((f: FixedIp | undefined, i: number) => {
+      const found = dhcpAddressIssue(f?.ipAddress, `network.ports[${k}].fixedIps[${i}].ipAddress`, network.subnets, others.filter((o) => o.id !== port.id));
+      if (found) issues.push(found);
+    });
+  });
+  return issues;
+}
+
 export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
-  const issues: ValidationIssue[] = [...prefixed('network', validateNetwork(spec.network)), ...validateAgentOptions(spec.options, 'options')];
+  const own = dhcpAddressIssues(spec.network);
+  // A DHCP address the rule refuses is reported once, in its words (not also as, say, a subnet id).
+  const refused = own.map((i) => i.path.replace(/\.ipAddress$/, ''));
+  const general = prefixed('network', validateNetwork(spec.network)).filter((i) => !refused.some((r) => i.path === r || i.path.startsWith(`${r}.`)));
+  const issues: ValidationIssue[] = [...general, ...own, ...validateAgentOptions(spec.options, 'options')];
   const dhcpPort = spec.network.ports.find((p) => p.id === spec.dhcpPortId);
   if (!dhcpPort) {
     issues.push({ path: 'dhcpPortId', value: spec.dhcpPortId, allowed: `the id of one of the network's ports (${spec.network.ports.map((p) => p.id).join(', ') || 'none given'})` });
@@ -43,6 +67,12 @@ export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
     }
   }
   return issues;
+}
+
+/** Throws when a DHCP address of the spec is held by one of `clients` (the ports kept on the node). */
+export function assertDhcpAddressesFree(spec: NetworkSpec, clients: Iterable<Port>): void {
+  const issues = dhcpAddressIssues(spec.network, [...clients]);
+  if (issues.length) throw new ValidationError(issues);
 }
 
 export function assertValidNetworkSpec(spec: NetworkSpec): void {

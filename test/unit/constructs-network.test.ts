@@ -448,13 +448,25 @@ describe('DhcpNetwork: validation', () => {
       where: WHERE,
       path: 'dhcpPorts[0].ipAddresses[0]',
       got: '"10.0.0.1"',
-      allowed: 'an address other than the gateway of 10.0.0.0/24',
+      allowed: 'an address of 10.0.0.0/24 other than its gateway 10.0.0.1',
+    });
+    assertRejects(() => network(newStack(), { subnets, dhcpPorts: [{ ipAddresses: ['10.0.0.0'] }] }), {
+      where: WHERE,
+      path: 'dhcpPorts[0].ipAddresses[0]',
+      got: '"10.0.0.0"',
+      allowed: 'an address of 10.0.0.0/24 other than its network address 10.0.0.0',
+    });
+    assertRejects(() => network(newStack(), { subnets: [{ cidr: 'fd00:1::/64' }], dhcpPorts: [{ ipAddresses: ['fd00:1::'] }] }), {
+      where: WHERE,
+      path: 'dhcpPorts[0].ipAddresses[0]',
+      got: '"fd00:1::"',
+      allowed: 'an address of fd00:1::/64 other than its subnet-router anycast address fd00:1::',
     });
     assertRejects(() => network(newStack(), { subnets, dhcpPorts: [{ ipAddresses: ['10.0.0.255'] }] }), {
       where: WHERE,
       path: 'dhcpPorts[0].ipAddresses[0]',
       got: '"10.0.0.255"',
-      allowed: 'an address of 10.0.0.0/24 other than its network and broadcast addresses',
+      allowed: 'an address of 10.0.0.0/24 other than its broadcast address 10.0.0.255',
     });
     assertRejects(() => network(newStack(), { subnets, dhcpPorts: [{ ipAddresses: ['10.0.0.2', '10.0.0.3'] }] }), {
       where: WHERE,

@@ -7,7 +7,8 @@ import { AgentStepError } from '../../agent/errors';
 import { deriveNetwork } from '../../agent/network-script';
 import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
 import { discoverNetwork } from '../../agent/discover';
-import { validateNetworkSpec } from '../../agent/validate-spec';
+import { dhcpAddressIssues, validateNetworkSpec } from '../../agent/validate-spec';
+import { readContext } from '../../agent/context';
 import { ValidationError } from '../../model/errors';
 import { withDefaults } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
@@ -150,6 +151,24 @@ const RENAMES: PathRenames = [
   ['options.statePath', ['node', 'state_path']],
 ];
 
+/**
+ * A ValidationError about the spec's DHCP ports (`network.ports[k]…`, this node's first, then
+ * the peers) as the attributes the user wrote: `dhcp_ip_addresses[i]`,
+ * `peer_dhcp_ports[j].ip_addresses[i]`, `dhcp_mac_address`… Other errors pass unchanged.
+ */
+export function inAttributeTerms(err: unknown): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  return new ValidationError(
+    err.issues.map((i) => {
+      const m = /^network\.ports\[(\d+)\]\.(?:fixedIps\[(\d+)\](?:\.(?:ipAddress|subnetId))?|(macAddress|id))$/.exec(i.path);
+      if (!m) return i;
+      const k = Number(m[1]);
+      const field = m[2] !== undefined ? (k === 0 ? `dhcp_ip_addresses[${m[2]}]` : `ip_addresses[${m[2]}]`) : m[3] === 'id' ? (k === 0 ? 'dhcp_port_id' : 'id') : k === 0 ? 'dhcp_mac_address' : 'mac_address';
+      return { ...i, path: k === 0 ? field : `peer_dhcp_ports[${k - 1}].${field}` };
+    }),
+  );
+}
+
 /** The address a DHCP port takes on a subnet when none is given. */
 export function defaultDhcpAddress(s: { cidr: string; gatewayIp: string | null; allocationPools: readonly { start: string }[] }): string | null {
   if (s.allocationPools.length) return s.allocationPools[0].start;
@@ -260,6 +279,22 @@ function normalise(v: ObjectValue): ObjectValue {
   };
 }
 
+/**
+ * When an update moves the DHCP addresses: the problems with them against the client ports
+ * kept on the node (the ports of this network that Terraform may manage elsewhere, or that
+ * another tool put there). A node that cannot be read now is left to apply, which checks again.
+ */
+async function dhcpAddressesTakenOnNode(prior: ObjectValue | null, proposed: ObjectValue) {
+  if (!prior || JSON.stringify(prior.dhcp_ip_addresses) === JSON.stringify(proposed.dhcp_ip_addresses)) return [];
+  const spec = specFromValue(proposed);
+  try {
+    const ctx = await readContext(await hostFor(connectionFromValue(proposed.node)), spec.options.statePath, spec.network.id);
+    return dhcpAddressIssues(spec.network, [...ctx.ports.values()]);
+  } catch {
+    return [];
+  }
+}
+
 function withObservation(planned: ObjectValue, st: NetworkState): ObjectValue {
   return { ...planned, dnsmasq_pid: st.dnsmasqPid, port_count: st.portCount, drift: [...st.drift] };
 }
@@ -340,8 +375,9 @@ export const networkResource: ResourceType = {
     const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) });
     if (known(proposed)) {
       const issues = validateNetworkSpec(specFromValue(proposed));
+      if (!issues.length) issues.push(...(await dhcpAddressesTakenOnNode(req.prior, proposed)));
       if (issues.length) {
-        return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', new ValidationError(issues), RENAMES) };
+        return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', inAttributeTerms(new ValidationError(issues)), RENAMES) };
       }
     }
     const result = planWithDrift(networkSchema, req.prior, proposed, OBSERVED);
