@@ -46,7 +46,8 @@ export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
       issues.push({ path: 'dhcpPortId', value: spec.dhcpPortId, allowed: `a port whose deviceOwner is "${DEVICE_OWNER_DHCP}" (this one has ${JSON.stringify(dhcpPort.deviceOwner)})` });
     }
     const dhcpSubnets = new Set(spec.network.subnets.filter((s) => s.enableDhcp).map((s) => s.id));
-    if (!dhcpPort.fixedIps.some((f) => dhcpSubnets.has(f.subnetId))) {
+    const selfPath = `network.ports[${spec.network.ports.indexOf(dhcpPort)}].`;
+    if (!dhcpPort.fixedIps.some((f) => dhcpSubnets.has(f.subnetId)) && !own.some((i) => i.path.startsWith(selfPath))) {
       issues.push({ path: 'dhcpPortId', value: spec.dhcpPortId, allowed: 'a DHCP port with an address on at least one DHCP-enabled subnet' });
     }
   }

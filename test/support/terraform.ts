@@ -1,5 +1,5 @@
 /** Runs the real terraform binary in a working directory, offline, with the project's provider. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -50,6 +50,20 @@ export class TfDir {
     const start = performance.now();
     const r = spawnSync(TERRAFORM, [...args], { cwd: this.dir, env: this.env, encoding: 'utf8', timeout: 600_000, maxBuffer: 256 * 1024 * 1024 });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: performance.now() - start };
+  }
+
+  /** Like {@link run}, without blocking the event loop (a prober in the same process keeps going meanwhile). */
+  runAsync(...args: string[]): Promise<TfResult> {
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(TERRAFORM, args, { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - start }));
+    });
   }
 
   /** Runs and throws with terraform's output unless it exits with one of `codes`. */
