@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatReport, labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
 import { installProvider } from '../../src/provider/packaging';
-import { inNetns, readPid } from '../support/host-probe';
+import { globalAddresses, inNetns, readPid } from '../support/host-probe';
 import { probeDuring } from '../support/probe-change';
 import { TfDir, terraformUnavailableReason } from '../support/terraform';
 
@@ -69,12 +69,7 @@ describe('changing the DHCP address of a served network with terraform', { skip 
   const dir = () => `${node.statePath}/dhcp/${NET}`;
   const ips = (v4: string, v6: string) => ['-var', `dhcp_ips=["${v4}","${v6}"]`];
   const args = (...extra: string[]) => ['-no-color', '-input=false', '-var-file=lab.tfvars.json', ...extra];
-  const addrs = () =>
-    inNetns(ns, 'ip -o addr show scope global')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(/\s+/)[3])
-      .sort();
+  const addrs = () => globalAddresses(ns);
 
   before(async () => {
     lab = await labUp({ name: LAB });

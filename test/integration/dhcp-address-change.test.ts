@@ -12,7 +12,7 @@ import * as agent from '../../src/agent';
 import { SshPool, type SshHost } from '../../src/host';
 import { formatReport, labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
 import type { NetworkSpec } from '../../src/agent';
-import { inNetns, readPid } from '../support/host-probe';
+import { globalAddresses, inNetns, readPid } from '../support/host-probe';
 import { probeDuring } from '../support/probe-change';
 import { networkSpec, portSpec } from '../support/specs';
 
@@ -29,7 +29,7 @@ let pool: SshPool;
 let host: SshHost;
 
 /** An IPv4 and an IPv6 subnet, isolated metadata on (so the opts name the DHCP address), no DNS servers given (dnsmasq announces itself). */
-export function dualStackSpec(n: LabNode, v4: string, v6: string): NetworkSpec {
+function dualStackSpec(n: LabNode, v4: string, v6: string): NetworkSpec {
   const base = networkSpec(n, { networkId: NET, dhcpIp: v4, options: { enableIsolatedMetadata: true } });
   const [self] = base.network.ports;
   return {
@@ -59,12 +59,7 @@ export function dualStackSpec(n: LabNode, v4: string, v6: string): NetworkSpec {
 describe('changing the DHCP address of a served network (handlers)', { skip }, () => {
   const ns = `qdhcp-${NET}`;
   const dir = () => `${node.statePath}/dhcp/${NET}`;
-  const addrs = () =>
-    inNetns(ns, 'ip -o addr show scope global')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(/\s+/)[3])
-      .sort();
+  const addrs = () => globalAddresses(ns);
 
   before(async () => {
     lab = await labUp({ name: LAB });

@@ -35,6 +35,15 @@ export function inNetns(netns: string, cmd: string): string {
   return execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'sh', '-c', cmd], { encoding: 'utf8' });
 }
 
+/** The global-scope addresses in a network namespace, CIDR form, sorted. */
+export function globalAddresses(netns: string): string[] {
+  return inNetns(netns, 'ip -o addr show scope global')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(/\s+/)[3])
+    .sort();
+}
+
 export function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }

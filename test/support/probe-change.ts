@@ -13,8 +13,8 @@ export interface ProbedChange<T> {
 }
 
 /**
- * Starts a prober on `vm`, waits for `before` exchanges, runs `change`, waits for `after` more
- * exchanges and stops the prober (also when the change throws).
+ * Starts a prober on `vm`, waits for `before` exchanges, runs `change`, waits until `after`
+ * exchanges have started after it, and stops the prober (also when the change throws).
  */
 export async function probeDuring<T>(
   vm: LabVm,
@@ -33,7 +33,8 @@ export async function probeDuring<T>(
     from = Date.now() - origin;
     result = await change();
     to = Date.now() - origin;
-    await prober.waitForAttempts(counts.after ?? 5);
+    // One more: the exchange in flight when the change ended started before it.
+    await prober.waitForAttempts((counts.after ?? 5) + 1);
   } catch (err) {
     await stop();
     throw err;

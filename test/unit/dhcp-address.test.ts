@@ -6,22 +6,9 @@ import type { Port, Subnet } from '../../src/model/types';
 import { networkResource, networkSchema } from '../../src/provider/resources/network';
 import type { ObjectValue } from '../../src/provider/cty';
 import { networkSpec } from '../support/specs';
+import { subnet as fixtureSubnet } from './dnsmasq-fixtures';
 
-function subnet(cidr: string, more: Partial<Subnet> = {}): Subnet {
-  return {
-    id: `sub-${cidr}`,
-    cidr,
-    ipVersion: cidr.includes(':') ? 6 : 4,
-    gatewayIp: null,
-    enableDhcp: true,
-    dnsNameservers: [],
-    hostRoutes: [],
-    allocationPools: [],
-    ipv6AddressMode: null,
-    ipv6RaMode: null,
-    ...more,
-  };
-}
+const subnet = (cidr: string, more: Partial<Subnet> = {}): Subnet => fixtureSubnet({ id: `sub-${cidr}`, cidr, ...more });
 
 const client: Port = { id: 'vm1', macAddress: 'fa:16:3e:00:00:10', fixedIps: [{ subnetId: 'sub-10.0.0.0/24', ipAddress: '10.0.0.10' }], deviceOwner: 'compute:nova', extraDhcpOpts: [] };
 const subnets = [subnet('10.0.0.0/24', { gatewayIp: '10.0.0.1' }), subnet('fd00:1::/64', { gatewayIp: 'fd00:1::1' }), subnet('10.9.0.0/24', { enableDhcp: false })];
