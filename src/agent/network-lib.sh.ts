@@ -133,17 +133,20 @@ install_unit_template() {
 }
 
 # ensure = plumb + dnsmasq: everything but dnsmasq first, so that the network unit's
-# ExecStartPre (unit-prepare) can run the same steps at boot.
+# ExecStartPre (unit-prepare) can run the same steps at boot. Addresses the spec no longer has
+# go last, once routes, files and dnsmasq name the new ones (make before break).
 ensure() {
   plumb
   ensure_dnsmasq
+  step old-addresses
+  remove_stale_addresses
 }
 
 # unit-prepare: plumb under the network lock; when the lock is held, its holder (an apply or the
 # monitor) is converging the network and is the one starting the unit: leave it to them.
 unit_prepare() {
   exec 9>>"$LOCK"
-  if flock -n 9; then plumb; else echo "network lock held: the agent is converging $NET_ID"; fi
+  if flock -n 9; then plumb; remove_stale_addresses; else echo "network lock held: the agent is converging $NET_ID"; fi
 }
 
 # Stops this network's dnsmasq and leaves everything else (monitor.sh down: take a node's DHCP
@@ -207,9 +210,9 @@ plumb() {
   ip link set dev "$TAP" up
   ip -n "$NS" link set dev "$NSDEV" up
 
-  # Make before break: the wanted addresses are added here, the old ones removed only once
-  # routes, files and dnsmasq name the new ones (step old-addresses), so that the device is
-  # never without an address a client was just told about.
+  # Make before break: the wanted addresses are added here, the old ones removed by the caller
+  # once routes, files and dnsmasq name the new ones (remove_stale_addresses), so that the
+  # device is never without an address a client was just told about.
   step addresses
   # /proc/sys/net is per namespace: written from inside it. Without promote_secondaries, deleting
   # an IPv4 primary address deletes the secondary ones of its subnet with it (a new address of
@@ -251,9 +254,6 @@ ensure_dnsmasq() {
     start_dnsmasq
     echo "dnsmasq=started $pid"
   fi
-
-  step old-addresses
-  remove_stale_addresses
 }
 
 # The DHCP port's addresses (ADDRS, CIDR form); dnsmasq (--bind-dynamic) follows them by itself.
