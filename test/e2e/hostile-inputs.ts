@@ -68,6 +68,16 @@ const portOpt = (name: string, value: string, cls: string, bad: 'optName' | 'opt
   attribute: `extra_dhcp_opts[0].${bad === 'optName' ? 'opt_name' : 'opt_value'}`,
   shown: JSON.stringify(bad === 'optName' ? name : value),
 });
+/** The network's only subnet and its DHCP server's only address (a client port's address: a test of its own). */
+const dhcpAddress = (cidr: string, gatewayIp: string | undefined, ip: string): HostileInput => ({
+  cls: 'DHCP server addresses',
+  target: 'network',
+  props: { subnets: [{ cidr, ...(gatewayIp ? { gatewayIp } : {}) }], dhcpPorts: [{ id: BASE_DHCP_PORT, ipAddresses: [ip] }] },
+  hcl: { subnets: `[{ cidr = ${hcl(cidr)}${gatewayIp ? `, gateway_ip = ${hcl(gatewayIp)}` : ''} }]`, dhcp_ip_addresses: `[${hcl(ip)}]` },
+  field: 'dhcpPorts[0].ipAddresses[0]',
+  attribute: 'dhcp_ip_addresses[0]',
+  shown: JSON.stringify(ip),
+});
 /** A subnet field of the network's only subnet. */
 const subnet = (field: string, attribute: string, value: string, cls: string, list = false): HostileInput => ({
   cls,
@@ -184,7 +194,12 @@ export const INPUTS: readonly HostileInput[] = [
   { cls: 'out of range', target: 'network', props: { mtu: 65536 }, hcl: { mtu: '65536' }, field: 'mtu', attribute: 'mtu', shown: '65536' },
   { cls: 'out of range', target: 'network', props: { leaseDurationSeconds: 60 }, hcl: { lease_duration_seconds: '60' }, field: 'leaseDurationSeconds', attribute: 'lease_duration_seconds', shown: '60' },
   { cls: 'out of range', target: 'node', props: { port: 70000 }, hcl: { 'node.port': '70000' }, field: 'port', attribute: 'node.port', shown: '70000' },
-  // Issue 18 (the lead adds its refusals of DHCP server addresses here).
+  // Issue 18: a DHCP server address that is no address a server may have in its subnet.
+  dhcpAddress('172.21.0.0/24', '172.21.0.1', '172.21.0.1'),
+  dhcpAddress('172.21.0.0/24', '172.21.0.1', '10.9.9.9'),
+  dhcpAddress('172.21.0.0/24', '172.21.0.1', '172.21.0.0'),
+  dhcpAddress('172.21.0.0/24', '172.21.0.1', '172.21.0.255'),
+  dhcpAddress('fd00:21::/64', undefined, 'fd00:21::'),
 ];
 
 // Inputs that need two objects (device-name collisions, another stack's port of the same id) have
