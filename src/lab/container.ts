@@ -4,8 +4,10 @@
  * - `--register=no --keep-unit`: the host has no D-Bus/systemd to register with; nspawn then
  *   makes its cgroups where it is started, so it is started from a cgroup of its own.
  * - `SYSTEMD_NSPAWN_API_VFS_WRITABLE=network`: /proc/sys/net writable inside (the agent sets
- *   accept_ra in its namespaces); nspawn's default capabilities allow `ip netns add`, veth,
- *   bridges and the iptables CHECKSUM target.
+ *   accept_ra in its namespaces).
+ * - `--capability=CAP_NET_ADMIN`: nspawn keeps it only with `--private-network`, which
+ *   `--network-namespace-path` does not imply; without it a login over SSH can make a namespace
+ *   (CAP_SYS_ADMIN) but no veth, no iptables rule, and dnsmasq cannot serve DHCP.
  * - It is stopped by SIGTERM to nspawn (which powers the container off cleanly), never by
  *   signalling the processes inside; when its init exits, the kernel ends every process of the
  *   container's pid namespace, and the namespaces made inside go with them.
@@ -66,7 +68,7 @@ export async function startContainer(spec: ContainerSpec): Promise<number> {
       [
         '-c', ENTER_CGROUPS, 'sh', cgroups.join(':'),
         nspawn, '-q', '-b', '-D', spec.root, `-M${spec.machine}`, '--register=no', '--keep-unit',
-        `--network-namespace-path=/run/netns/${spec.netns}`,
+        `--network-namespace-path=/run/netns/${spec.netns}`, '--capability=CAP_NET_ADMIN',
         '--resolv-conf=off', '--timezone=off', '--link-journal=no', '--console=read-only',
       ],
       {
