@@ -6,14 +6,21 @@
  * `labDown` leaves nothing of it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SshPool } from '../../src/host';
-import { LabError, defaultLabDir, ensureRootImage, labDown, labStatus, labUp, loadLab, systemdNodeUnavailableReason, type Lab } from '../../src/lab';
+import { join } from 'node:path';
+import { Lab, LabError, defaultLabDir, ensureRootImage, labDown, labStatus, labUp, loadLab, systemdNodeUnavailableReason } from '../../src/lab';
 
 const LAB = 'sysd';
 const skip = systemdNodeUnavailableReason();
+
+const repoRoot = join(__dirname, '..', '..');
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+}
 
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8' });
@@ -213,8 +220,28 @@ describe('systemd lab node', { skip }, () => {
     await assert.rejects(lab.powerOn(1), /running already/);
   });
 
-  it('refuses reboot of a plain node and a bad init', async () => {
+  it('reboots and shows the containers from the CLI', async () => {
+    const before1 = await lab.containerPids(1);
+    const reboot = cli('lab', 'reboot', '--name', LAB, '--node', 'n1');
+    assert.equal(reboot.status, 0, reboot.stderr);
+    assert.equal(JSON.parse(reboot.stdout).state, 'running');
+    assert.notDeepEqual(await lab.containerPids(1), before1);
+    const status = cli('lab', 'status', '--name', LAB);
+    assert.equal(status.status, 0, status.stderr);
+    assert.deepEqual(
+      JSON.parse(status.stdout).nodes.map((n: { name: string; init: string; container: { state: string } }) => [n.name, n.init, n.container.state]),
+      [['n0', 'systemd', 'running'], ['n1', 'systemd', 'running']],
+    );
+  });
+
+  it('refuses a bad init, and reboot of a plain node', async () => {
     await assert.rejects(labUp({ name: 'syx', init: 'upstart' as 'plain' }), /lab init: got "upstart"; 'plain' or 'systemd' is allowed/);
+    const bad = cli('lab', 'up', '--name', 'syx', '--init', 'upstart');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--init "upstart"; plain or systemd is allowed/);
+    assert.equal(existsSync(defaultLabDir('syx')), false, 'nothing was created');
+    const plain = new Lab({ version: 1, name: 'syx', dir: defaultLabDir('syx'), state: 'up', createdAt: '', nodes: [{ ...lab.node(0), init: 'plain' }] });
+    await assert.rejects(plain.reboot(0), /only a systemd node can reboot/);
   });
 
   it('goes down leaving nothing, also when the lab lost its records', async () => {
