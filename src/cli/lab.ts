@@ -25,9 +25,9 @@ export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm|reboot> [optio
   lab down   [--name demo]               stop every process of the lab and delete its namespaces,
                                          devices and files
   lab status [--name demo]               what exists of the lab (systemd nodes: their containers)
-  lab reboot [--name demo] [--node n0]   power a systemd node off (every process and namespace made
-                                         in it ends) and boot it again on the same disk; prints how
-                                         long it took as JSON
+  lab reboot [--name demo] [--node n0]   power a node off (every process and namespace made in it
+                                         ends) and boot it again (a systemd node: on the same disk);
+                                         prints how long it took as JSON
   lab vm     [--name demo] [--node n0 | --switch] [--vlan <id>] --vm <name> --mac <mac> [--timeout 5000]
                                          a "VM" namespace on the node's bridge (or on the lab switch)
                                          with that MAC runs a real DHCP client once, on eth0.<id>

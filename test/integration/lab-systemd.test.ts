@@ -210,12 +210,14 @@ describe('systemd lab node', { skip }, () => {
   });
 
   it('powers a node off and on', async () => {
-    await lab.powerOff(1);
+    await lab.powerOff(1, { link: 'down' });
     assert.equal(await lab.containerPids(1), undefined);
+    assert.match(ip('-n', lab.node(1).netns, '-br', 'link', 'show', `${LAB}-p1`), /DOWN/);
     await assert.rejects(lab.inNode(1, 'true'), (e: unknown) => e instanceof LabError && /powered off/.test(e.message));
     assert.equal((await labStatus(LAB)).nodes[1].container?.state, 'off');
     const on = await lab.powerOn(1);
     assert.equal(on.state, 'running');
+    assert.doesNotMatch(ip('-n', lab.node(1).netns, '-br', 'link', 'show', `${LAB}-p1`), /DOWN/);
     assert.equal((await lab.inNode(1, 'systemctl is-system-running')).stdout.trim(), 'running');
     await assert.rejects(lab.powerOn(1), /running already/);
   });
@@ -234,14 +236,14 @@ describe('systemd lab node', { skip }, () => {
     );
   });
 
-  it('refuses a bad init, and reboot of a plain node', async () => {
+  it('refuses a bad init; a plain node has no container', async () => {
     await assert.rejects(labUp({ name: 'syx', init: 'upstart' as 'plain' }), /lab init: got "upstart"; 'plain' or 'systemd' is allowed/);
     const bad = cli('lab', 'up', '--name', 'syx', '--init', 'upstart');
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--init "upstart"; plain or systemd is allowed/);
     assert.equal(existsSync(defaultLabDir('syx')), false, 'nothing was created');
     const plain = new Lab({ version: 1, name: 'syx', dir: defaultLabDir('syx'), state: 'up', createdAt: '', nodes: [{ ...lab.node(0), init: 'plain' }] });
-    await assert.rejects(plain.reboot(0), /only a systemd node can reboot/);
+    await assert.rejects(plain.containerPids(0), /only a systemd node has a container/);
   });
 
   it('goes down leaving nothing, also when the lab lost its records', async () => {
