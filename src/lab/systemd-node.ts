@@ -68,7 +68,7 @@ export async function prepareDisk(spec: SystemdNodeSpec, authorizedKeys: string)
 /** Boots the node's container and waits until systemd is up and sshd answers. */
 export async function bootNode(spec: SystemdNodeSpec, timeoutMs = 90_000): Promise<BootReport> {
   const t0 = Date.now();
-  if (await nspawnPid(spec.nodeDir)) throw new LabError(`node ${spec.machine} is running already`);
+  if (await nspawnPid(spec.nodeDir)) throw new LabError(`node ${spec.machine} is already running`);
   await mkdir(spec.nodeDir, { recursive: true });
   const root = await mountDisk(spec.nodeDir, spec.imageRoot);
   const nspawn = await startContainer({ ...spec, root });

@@ -219,7 +219,7 @@ describe('systemd lab node', { skip }, () => {
     assert.equal(on.state, 'running');
     assert.doesNotMatch(ip('-n', lab.node(1).netns, '-br', 'link', 'show', `${LAB}-p1`), /DOWN/);
     assert.equal((await lab.inNode(1, 'systemctl is-system-running')).stdout.trim(), 'running');
-    await assert.rejects(lab.powerOn(1), /running already/);
+    await assert.rejects(lab.powerOn(1), /already running/);
   });
 
   it('reboots and shows the containers from the CLI', async () => {
