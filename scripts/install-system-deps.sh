@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the agent, the lab and the tests use. Idempotent; needs root.
 set -euo pipefail
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo)
+# systemd-container and debootstrap: the systemd lab node (`lab up --init systemd`), whose root
+# image debootstrap builds from this machine's Debian mirror the first time it is needed.
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,16 +1,21 @@
 /**
- * `dhcp-agent lab up|down|status|vm`: real test hosts on this machine, inside network
+ * `dhcp-agent lab up|down|status|vm|reboot`: real test hosts on this machine, inside network
  * namespaces (root only). The demo and the tests run against it.
  */
 import { parseArgs } from 'node:util';
 import { labDown, labStatus, labUp, loadLab } from '../lab';
 import { CliError, EXIT_INVALID } from './io';
 
-export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm> [options]   (needs root)
+export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm|reboot> [options]   (needs root)
 
-  lab up     [--name demo] [--nodes 1] [--isolated] [--switch]
+  lab up     [--name demo] [--nodes 1] [--isolated] [--switch] [--init plain|systemd]
                                          create a lab: per node a network namespace running its own
                                          sshd (generated keys) and a bridge; prints the nodes as JSON
+             --init systemd              each node is a container booted by systemd (systemd-nspawn)
+                                         on a disk of its own, from a Debian root image built once by
+                                         debootstrap (cached in /var/cache/dhcp-agent-lab/images);
+                                         sshd is its ssh.service, the agent's state is in
+                                         /var/lib/dhcp-agent on that disk
              --isolated                  each node gets a private /run/netns (its own mount
                                          namespace), so several nodes can serve the same network;
                                          what a node creates is then visible only inside it
@@ -19,7 +24,10 @@ export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm> [options]   (
                                          where the kernel has 802.1Q, CONFIG_VLAN_8021Q)
   lab down   [--name demo]               stop every process of the lab and delete its namespaces,
                                          devices and files
-  lab status [--name demo]               what exists of the lab
+  lab status [--name demo]               what exists of the lab (systemd nodes: their containers)
+  lab reboot [--name demo] [--node n0]   power a node off (every process and namespace made in it
+                                         ends) and boot it again (a systemd node: on the same disk);
+                                         prints how long it took as JSON
   lab vm     [--name demo] [--node n0 | --switch] [--vlan <id>] --vm <name> --mac <mac> [--timeout 5000]
                                          a "VM" namespace on the node's bridge (or on the lab switch)
                                          with that MAC runs a real DHCP client once, on eth0.<id>
@@ -43,14 +51,21 @@ export async function labCommand(argv: string[]): Promise<number> {
       vm: { type: 'string' },
       mac: { type: 'string' },
       timeout: { type: 'string', default: '5000' },
+      init: { type: 'string', default: 'plain' },
     },
   });
   const name = values.name!;
   switch (action) {
     case 'up': {
       const nodes = Number(values.nodes);
-      const lab = await labUp({ name, nodes, isolatedNetns: values.isolated, switch: values.switch });
-      const extra = { ...(lab.isolatedNetns ? { isolatedNetns: true } : {}), ...(lab.switch ? { switch: lab.switch } : {}) };
+      const init = values.init;
+      if (init !== 'plain' && init !== 'systemd') throw new CliError(`lab up: --init ${JSON.stringify(init)}; plain or systemd is allowed`, EXIT_INVALID);
+      const lab = await labUp({ name, nodes, isolatedNetns: values.isolated, switch: values.switch, init });
+      const extra = {
+        ...(lab.isolatedNetns ? { isolatedNetns: true } : {}),
+        ...(lab.switch ? { switch: lab.switch } : {}),
+        ...(lab.image ? { init: lab.init, image: lab.image } : {}),
+      };
       process.stdout.write(JSON.stringify({ name: lab.name, dir: lab.dir, ...extra, nodes: lab.nodes }, null, 2) + '\n');
       return 0;
     }
@@ -75,6 +90,12 @@ export async function labCommand(argv: string[]): Promise<number> {
       });
       const lease = await vm.dhcp({ timeoutMs: Number(values.timeout) });
       process.stdout.write(JSON.stringify(lease, null, 2) + '\n');
+      return 0;
+    }
+    case 'reboot': {
+      const lab = await loadLab(name);
+      const report = await lab.reboot(values.node ?? 'n0');
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return 0;
     }
     default:

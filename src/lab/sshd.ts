@@ -53,6 +53,29 @@ export interface SshdSpec {
   readonly isolatedNetnsTmpfs?: string;
 }
 
+/** An sshd_config for a lab node: only the lab key, on the node's address. */
+export function sshdConfig(c: { title: string; address: string; hostKey: string; authorizedKeysFile: string; pidFile?: string }): string {
+  return [
+    `# sshd of dhcp-agent lab ${c.title}`,
+    `ListenAddress ${c.address}`,
+    'Port 22',
+    `HostKey ${c.hostKey}`,
+    ...(c.pidFile ? [`PidFile ${c.pidFile}`] : []),
+    `AuthorizedKeysFile ${c.authorizedKeysFile}`,
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    // The lab directory belongs to root and is shared by the users the tests log in as.
+    'StrictModes no',
+    'UsePAM no',
+    'UseDNS no',
+    'PrintMotd no',
+    'LogLevel VERBOSE',
+    '',
+  ].join('\n');
+}
+
 /** Writes the node's sshd config and host key, starts sshd and waits until it accepts TCP. */
 export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeySha256: string }> {
   const f = sshdFiles(spec.nodeDir);
@@ -63,25 +86,7 @@ export async function startSshd(spec: SshdSpec): Promise<{ pid: number; hostKeyS
   await writeFile(f.knownHosts, `${spec.address} ${keyLine}\n`, { mode: 0o644 });
   await writeFile(
     f.config,
-    [
-      `# sshd of dhcp-agent lab node ${spec.netns}`,
-      `ListenAddress ${spec.address}`,
-      'Port 22',
-      `HostKey ${f.hostKey}`,
-      `PidFile ${f.pidFile}`,
-      `AuthorizedKeysFile ${spec.authorizedKeysFile}`,
-      'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      // The lab directory belongs to root and is shared by the users the tests log in as.
-      'StrictModes no',
-      'UsePAM no',
-      'UseDNS no',
-      'PrintMotd no',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
+    sshdConfig({ title: `node ${spec.netns}`, address: spec.address, hostKey: f.hostKey, pidFile: f.pidFile, authorizedKeysFile: spec.authorizedKeysFile }),
     { mode: 0o644 },
   );
 
@@ -142,7 +147,7 @@ export async function readPid(path: string): Promise<number | undefined> {
   }
 }
 
-function acceptsTcp(host: string, port: number): Promise<boolean> {
+export function acceptsTcp(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port, timeout: 500 });
     const done = (ok: boolean): void => {

@@ -3,7 +3,8 @@
  * to install.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 
 const DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
 
@@ -77,4 +78,36 @@ export function vlanUnavailableReason(): string | undefined {
       ? undefined
       : `this kernel cannot make 802.1Q VLAN devices (\`ip link add … type vlan\` says: ${(r.stderr || r.error?.message || '').trim() || `exit ${r.status}`}); it needs CONFIG_VLAN_8021Q (module 8021q)`;
   return vlanReason;
+}
+
+/**
+ * Why a systemd lab node (`labUp({ init: 'systemd' })`) cannot run here, or undefined when it
+ * can: what {@link labUnavailableReason} needs, plus systemd-nspawn, debootstrap, overlayfs and
+ * a Debian host (the root image is this machine's release, from its mirror). Synchronous, for
+ * a test's `skip`.
+ */
+export function systemdNodeUnavailableReason(): string | undefined {
+  const plain = labUnavailableReason();
+  if (plain) return plain;
+  for (const [tool, pkg] of [
+    ['systemd-nspawn', 'systemd-container'],
+    ['debootstrap', 'debootstrap'],
+    ['flock', 'util-linux'],
+    ['dpkg', 'dpkg'],
+  ] as const) {
+    if (!findProgram(tool)) return `${tool} is missing (Debian package ${pkg}; scripts/install-system-deps.sh installs it)`;
+  }
+  let filesystems = '';
+  let osRelease = '';
+  try {
+    filesystems = readFileSync('/proc/filesystems', 'utf8');
+    osRelease = readFileSync('/etc/os-release', 'utf8');
+  } catch {
+    // judged below
+  }
+  // overlay may be a module that `mount` loads on first use.
+  const overlayModule = existsSync(`/lib/modules/${release()}/kernel/fs/overlayfs`);
+  if (!/\toverlay$/m.test(filesystems) && !overlayModule) return 'this kernel has no overlayfs (neither in /proc/filesystems nor as a module), which the nodes\' disks are';
+  if (!/^ID="?debian"?$/m.test(osRelease)) return 'the root image is Debian of this machine\'s own release, and /etc/os-release does not say ID=debian';
+  return undefined;
 }

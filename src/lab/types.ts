@@ -22,11 +22,14 @@ export interface LabNode {
   readonly knownHostsPath: string;
   /** Bridge inside the node namespace (up, no address) for DHCP networks and VMs. */
   readonly bridge: string;
-  /** A state path for the agent on this node, inside the lab dir (never shared by two nodes). */
+  /**
+   * A state path for the agent on this node: plain node, inside the lab dir (never shared by two
+   * nodes); systemd node, `/var/lib/dhcp-agent` on its own disk.
+   */
   readonly statePath: string;
   /** The node's own directory in the lab dir (sshd config, keys, logs). */
   readonly dir: string;
-  /** pid of the node's sshd listener. */
+  /** pid of the node's sshd listener (systemd node: at its last boot through the lab API). */
   readonly sshdPid: number;
   /** A user with passwordless sudo that the node accepts, when sudo is installed. */
   readonly sudoUser?: string;
@@ -39,6 +42,22 @@ export interface LabNode {
   readonly isolatedNetns?: boolean;
   /** The node's "physical" interface (`eth1`), plugged into the lab switch (`labUp({ switch })`). */
   readonly physicalInterface?: string;
+  /**
+   * What the node runs: `plain` (absent): sshd in the node's namespace, sharing this machine's
+   * file system; `systemd`: a container booted by systemd-nspawn on a disk of its own
+   * (`labUp({ init: 'systemd' })`), whose sshd is its `ssh.service`. A systemd node's namespaces
+   * are its own (as with `isolatedNetns`) and its `statePath` is the real default.
+   */
+  readonly init?: 'systemd' | 'plain';
+  /** systemd node: its root file system as seen from this machine (writes go to its disk). */
+  readonly rootDir?: string;
+  /** systemd node: the root image its disk is an overlay of (a name under /var/cache/dhcp-agent-lab/images). */
+  readonly image?: string;
+  /**
+   * systemd node: pid of its systemd-nspawn at the last boot through the lab API (lab.json is
+   * rewritten on reboot); {@link Lab.containerPids} reads the current one.
+   */
+  readonly nspawnPid?: number;
 }
 
 /** The lab switch: a bridge in a namespace of its own linking the nodes' physical interfaces. */
@@ -63,6 +82,8 @@ export interface LabFile {
   /** Every node has a private /run/netns. */
   readonly isolatedNetns?: boolean;
   readonly switch?: LabSwitch;
+  /** The nodes boot systemd (see {@link LabNode.init}). */
+  readonly init?: 'systemd';
 }
 
 /** What a VM's DHCP client was given. */

@@ -21,7 +21,7 @@ export const SUDO_USER = 'dalab';
 export const PASSWORD_SUDO_USER = 'dalabpw';
 
 const SUDOERS_FILE = '/etc/sudoers.d/dhcp-agent-lab';
-const SUDOERS = [
+export const SUDOERS = [
   '# Written by the dhcp-agent lab: test users for become: sudo.',
   `${SUDO_USER} ALL=(ALL) NOPASSWD: ALL`,
   `${PASSWORD_SUDO_USER} ALL=(ALL) ALL`,
