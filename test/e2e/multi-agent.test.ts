@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { labDown, labUnavailableReason, labUp, vlanUnavailableReason, type DhcpLease, type Lab } from '../../src/lab';
+import { labDown, labUnavailableReason, labUp, systemdNodeUnavailableReason, vlanUnavailableReason, type DhcpLease, type Lab } from '../../src/lab';
 import { processesWithTmpfs } from '../../src/lab/mountns';
 import { isolatedNetnsTmpfsPattern } from '../../src/lab/naming';
 import { waitFor } from '../support/host-probe';
@@ -61,7 +61,7 @@ function copyExample(work: string): string {
   return dir;
 }
 
-function scenario(title: string, opts: { lab: string; vlanId: number | undefined; skip: string | undefined }): void {
+function scenario(title: string, opts: { lab: string; vlanId: number | undefined; skip: string | undefined; init?: 'systemd' }): void {
   describe(title, { skip: opts.skip }, () => {
     let lab: Lab;
     let work: string;
@@ -101,7 +101,10 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
       return state.outputs.dhcp_addresses.value.map((a) => a[0].split('/')[0]);
     }
     const statePath = (node: number): string => lab.node(node).statePath;
-    const dnsmasqPid = (node: number): number => Number(readFileSync(`${statePath(node)}/dhcp/${NET}/pid`, 'utf8').trim());
+    /** Whether the node's dnsmasq for the network runs (asked inside the node: a systemd node has its own pids). */
+    async function dnsmasqRuns(node: number): Promise<boolean> {
+      return (await lab.inNode(node, `kill -0 "$(cat ${statePath(node)}/dhcp/${NET}/pid)"`)).code === 0;
+    }
     let vmCount = 0;
     /** A VM on the switch (tagged when the network is) runs its DHCP client once and goes away. */
     async function lease(mac: string, { tagged = true, timeoutMs = 8000 } = {}): Promise<DhcpLease> {
@@ -115,7 +118,7 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
     }
 
     before(async () => {
-      lab = await labUp({ name: opts.lab, nodes: 2, isolatedNetns: true, switch: true });
+      lab = await labUp({ name: opts.lab, nodes: 2, switch: true, ...(opts.init ? { init: opts.init } : { isolatedNetns: true }) });
       work = mkdtempSync(join(tmpdir(), 'dhcpagent-multi-'));
       dir = copyExample(work);
       const { DHCP_AGENT_LAB_DIR: _dir, ...rest } = process.env;
@@ -152,7 +155,7 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
         const up = links.find((l) => l.ifname === uplink);
         assert.equal(up?.master, BRQ, `n${n}: ${uplink} is enslaved to ${BRQ}`);
         if (opts.vlanId !== undefined) assert.equal(up?.linkinfo?.info_data?.id, opts.vlanId, `n${n}: ${uplink} is VLAN ${opts.vlanId}`);
-        assert.ok(existsSync(`/proc/${dnsmasqPid(n)}`), `n${n}: dnsmasq runs`);
+        assert.ok(await dnsmasqRuns(n), `n${n}: dnsmasq runs`);
       }
       assert.ok(!existsSync(`/run/netns/${NS}`), 'the namespaces are the nodes’ own, not this machine’s');
     });
@@ -172,10 +175,9 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
     });
 
     it('keeps serving from node 2 while node 1’s DHCP service is down', async () => {
-      const pid = dnsmasqPid(0);
       // The README's recipe: node 1's whole DHCP service goes down, monitor included.
       await inNode(0, `sh ${statePath(0)}/monitor.sh down`);
-      await waitFor('dnsmasq on node 1 to exit', () => !existsSync(`/proc/${pid}/cmdline`) || readFileSync(`/proc/${pid}/cmdline`).length === 0);
+      await waitFor('dnsmasq on node 1 to exit', async () => !(await dnsmasqRuns(0)));
       const l = await lease(VM1.mac);
       assert.equal(l.ip, VM1.ip);
       assert.equal(l.serverId, dhcpAddresses()[1], 'node 2 answered');
@@ -196,11 +198,30 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
       const r = await mustCdktf('deploy', '--auto-approve');
       t.diagnostic(`cdktf deploy (repair): ${r.ms.toFixed(0)} ms`);
       assert.match(r.out, /Apply complete! Resources: 0 added, 2 changed, 0 destroyed/);
-      assert.ok(existsSync(`/proc/${dnsmasqPid(0)}`), 'dnsmasq runs again on node 1');
-      assert.match(readFileSync(`${statePath(0)}/monitor.pid`, 'utf8'), /^\d+/);
+      assert.ok(await dnsmasqRuns(0), 'dnsmasq runs again on node 1');
+      assert.match(await inNode(0, `cat ${statePath(0)}/monitor.pid`), /^\d+/);
       const again = await mustCdktf('diff');
       assert.match(again.out, /No changes/);
     });
+
+    if (opts.init === 'systemd') {
+      it('after node 1 reboots, its network comes back without Terraform and cdktf diff is clean', async (t) => {
+        const leases = await inNode(0, `cat ${statePath(0)}/dhcp/${NET}/leases`);
+        const t0 = performance.now();
+        await lab.reboot(0);
+        await waitFor('dnsmasq on node 1 after the reboot', () => dnsmasqRuns(0), 30_000, 200);
+        t.diagnostic(`node 1 reboot to dnsmasq running: ${(performance.now() - t0).toFixed(0)} ms`);
+        const kept = await inNode(0, `cat ${statePath(0)}/dhcp/${NET}/leases`);
+        for (const line of leases.trim().split('\n').filter(Boolean)) {
+          const [, mac, ip] = line.split(' ');
+          assert.ok(kept.includes(`${mac} ${ip}`), `lease ${mac} ${ip} kept through the reboot`);
+        }
+        const l = await lease(VM1.mac);
+        assert.equal(l.ip, VM1.ip);
+        const r = await mustCdktf('diff');
+        assert.match(r.out, /No changes/);
+      });
+    }
 
     it('cdktf destroy leaves both nodes clean', async (t) => {
       const r = await mustCdktf('destroy', '--auto-approve');
@@ -214,8 +235,10 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
         assert.ok(!links.some((d) => d.startsWith('tap')), `n${n}: no tap left`);
         if (opts.vlanId !== undefined) assert.ok(!links.includes(uplink), `n${n}: ${uplink} removed`);
         assert.ok(links.includes('eth1'), `n${n}: eth1 itself stays`);
-        assert.equal(existsSync(`${statePath(n)}/dhcp/${NET}`), false, `n${n}: the network's directory removed`);
+        assert.equal((await lab.inNode(n, `test -e ${statePath(n)}/dhcp/${NET}`)).code, 1, `n${n}: the network's directory removed`);
+        if (opts.init === 'systemd') assert.equal((await lab.inNode(n, 'pgrep -x dnsmasq')).stdout.trim(), '', `n${n}: no dnsmasq left`);
       }
+      if (opts.init === 'systemd') return;
       // Nothing of the agent runs in the nodes' mount namespaces (or copies of them) any more.
       const agentProcesses = (await processesWithTmpfs(isolatedNetnsTmpfsPattern(opts.lab))).filter((p) => {
         try {
@@ -237,4 +260,12 @@ scenario('multi-agent example, untagged (kernel without 802.1Q VLAN support)', {
   lab: 'tmultiu',
   vlanId: undefined,
   skip: skip ?? (noVlan ? undefined : 'covered by the VLAN 120 run'),
+});
+// The same failover on nodes that boot systemd (where each network is a unit of its own), and
+// a reboot of node 1 that brings its network back without Terraform.
+scenario('multi-agent example on two systemd nodes', {
+  lab: 'tmultis',
+  vlanId: noVlan ? undefined : 120,
+  init: 'systemd',
+  skip: skip ?? systemdNodeUnavailableReason(),
 });
