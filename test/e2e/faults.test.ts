@@ -284,7 +284,7 @@ describe('fault suite: DHCP keeps working through faults; plan stays honest; app
       '|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.fault} | ${cell(r).join(' | ')} | ${r.plan} | ${r.note} |`),
       // Node reboot (restore without Terraform, leases kept) runs on the systemd lab node: its row goes here.
-      '| node reboot | (systemd lab node, not in this file) | | | | |',
+      '| node reboot | (systemd lab nodes: test/integration/agent-systemd.test.ts, test/e2e/multi-agent.test.ts) | | | | |',
     ].join('\n');
   }
   after(async () => {

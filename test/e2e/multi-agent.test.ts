@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { labDown, labUnavailableReason, labUp, systemdNodeUnavailableReason, vlanUnavailableReason, type DhcpLease, type Lab } from '../../src/lab';
+import { DhcpProber, formatReport, labDown, labUnavailableReason, labUp, systemdNodeUnavailableReason, vlanUnavailableReason, type DhcpLease, type Lab } from '../../src/lab';
 import { processesWithTmpfs } from '../../src/lab/mountns';
 import { isolatedNetnsTmpfsPattern } from '../../src/lab/naming';
 import { waitFor } from '../support/host-probe';
@@ -207,10 +207,22 @@ function scenario(title: string, opts: { lab: string; vlanId: number | undefined
     if (opts.init === 'systemd') {
       it('after node 1 reboots, its network comes back without Terraform and cdktf diff is clean', async (t) => {
         const leases = await inNode(0, `cat ${statePath(0)}/dhcp/${NET}/leases`);
+        // A client of the network keeps doing full exchanges through the reboot: node 2 serves it.
+        const vm = await lab.addVm({ onSwitch: true, name: 'prober', mac: VM1.mac, ...(opts.vlanId !== undefined ? { vlanId: opts.vlanId } : {}) });
+        const prober = DhcpProber.start(vm, { expectIp: VM1.ip, exchangeTimeoutMs: 3000 });
         const t0 = performance.now();
-        await lab.reboot(0);
-        await waitFor('dnsmasq on node 1 after the reboot', () => dnsmasqRuns(0), 30_000, 200);
-        t.diagnostic(`node 1 reboot to dnsmasq running: ${(performance.now() - t0).toFixed(0)} ms`);
+        try {
+          await prober.waitForAttempts(1);
+          await lab.reboot(0);
+          await waitFor('dnsmasq on node 1 after the reboot', () => dnsmasqRuns(0), 30_000, 200);
+          t.diagnostic(`node 1 reboot to dnsmasq running: ${(performance.now() - t0).toFixed(0)} ms`);
+          await prober.waitForAttempts(2);
+        } finally {
+          const report = await prober.stop();
+          await vm.remove();
+          t.diagnostic(`client through node 1's reboot: ${formatReport(report)}`);
+          assert.equal(report.failures, 0, formatReport(report));
+        }
         const kept = await inNode(0, `cat ${statePath(0)}/dhcp/${NET}/leases`);
         for (const line of leases.trim().split('\n').filter(Boolean)) {
           const [, mac, ip] = line.split(' ');

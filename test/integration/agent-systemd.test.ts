@@ -11,8 +11,9 @@ import * as agent from '../../src/agent';
 import { monitorPaths } from '../../src/agent/monitor';
 import { networkUnitName, networkUnitTemplateName } from '../../src/agent/systemd-units';
 import { SshHost, SshPool } from '../../src/host';
-import { DhcpProber, formatReport, labDown, labUnavailableReason, labUp, systemdNodeUnavailableReason, type Lab, type LabNode } from '../../src/lab';
+import { DhcpProber, formatReport, labUnavailableReason, systemdNodeUnavailableReason, type Lab, type LabNode } from '../../src/lab';
 import { waitFor } from '../support/host-probe';
+import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 
 const LAB = 'tsysd';
@@ -45,14 +46,10 @@ describe('agent on a systemd lab node', { skip }, () => {
   const mainPid = async (unit: string): Promise<number> => Number(await inNode(`systemctl show -p MainPID --value ${unit}`));
 
   before(async () => {
-    lab = await labUp({ name: LAB, init: 'systemd' });
-    node = lab.node(0);
-    pool = new SshPool();
-    host = pool.get(lab.sshHostConfig(0));
+    ({ lab, node, pool, host } = await openLabSession({ name: LAB, init: 'systemd' }));
   });
   after(async () => {
-    await pool?.closeAll();
-    await labDown(LAB);
+    await closeLabSession(LAB, pool);
   });
 
   it('node create installs the monitor unit and the network template; each network runs as its own unit', async (t) => {

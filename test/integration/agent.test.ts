@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
 import { HostError, SshHost, SshPool } from '../../src/host';
-import { labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
+import { labUnavailableReason, type Lab, type LabNode } from '../../src/lab';
 import { ValidationError } from '../../src/model/errors';
 import { RecordingHost, inNetns, netnsExists, pidAlive, processesMatching, readPid, waitFor } from '../support/host-probe';
+import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 import { repoRoot } from '../support/terraform';
 
@@ -39,14 +40,10 @@ describe('agent handlers on a lab node', { skip }, () => {
   const nodeSpec = (interval = 60) => ({ statePath: node.statePath, monitorIntervalSeconds: interval });
 
   before(async () => {
-    lab = await labUp({ name: LAB });
-    node = lab.node(0);
-    pool = new SshPool();
-    host = pool.get(lab.sshHostConfig(0));
+    ({ lab, node, pool, host } = await openLabSession({ name: LAB }));
   });
   after(async () => {
-    await pool?.closeAll();
-    await labDown(LAB);
+    await closeLabSession(LAB, pool);
   });
 
   it('serves leases: network with two ports, second port added without a dnsmasq restart, no drift', async (t) => {

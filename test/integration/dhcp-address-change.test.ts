@@ -10,10 +10,11 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
 import { SshPool, type SshHost } from '../../src/host';
-import { formatReport, labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
+import { formatReport, labUnavailableReason, type Lab, type LabNode } from '../../src/lab';
 import type { NetworkSpec } from '../../src/agent';
 import { globalAddresses, inNetns, readPid } from '../support/host-probe';
 import { probeDuring } from '../support/probe-change';
+import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 
 const LAB = 'adagent';
@@ -62,18 +63,14 @@ describe('changing the DHCP address of a served network (handlers)', { skip }, (
   const addrs = () => globalAddresses(ns);
 
   before(async () => {
-    lab = await labUp({ name: LAB });
-    node = lab.node(0);
-    pool = new SshPool();
-    host = pool.get(lab.sshHostConfig(0));
+    ({ lab, node, pool, host } = await openLabSession({ name: LAB }));
     await agent.applyNode(host, { statePath: node.statePath, monitorIntervalSeconds: 3600 });
     const st = await agent.applyNetwork(host, dualStackSpec(node, '172.16.0.2', 'fd00:18::2'));
     assert.deepEqual(st.drift, []);
     await agent.applyPort(host, portSpec(dualStackSpec(node, '172.16.0.2', 'fd00:18::2'), { id: 'ad180000-0000-4000-8000-0000000000c1', macAddress: VM_MAC, ip: VM_IP }));
   });
   after(async () => {
-    await pool?.closeAll();
-    await labDown(LAB);
+    await closeLabSession(LAB, pool);
   });
 
   for (const [v4, v6] of [

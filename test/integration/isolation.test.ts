@@ -11,16 +11,16 @@ import * as agent from '../../src/agent';
 import { ExistsError } from '../../src/agent/errors';
 import type { NetworkSpec } from '../../src/agent';
 import { SshHost, SshPool } from '../../src/host';
-import { labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
+import { labUnavailableReason, type LabNode } from '../../src/lab';
 import { ValidationError } from '../../src/model/errors';
 import { bridgeName, tapDeviceName } from '../../src/model/naming';
 import { inNetns, netnsExists, pidAlive, readPid } from '../support/host-probe';
+import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 
 const LAB = 'hdiso';
 const skip = labUnavailableReason();
 
-let lab: Lab;
 let node: LabNode;
 let pool: SshPool;
 let host: SshHost;
@@ -50,15 +50,11 @@ const links = () => inNetns(node.netns, "ip -o link show | awk -F': ' '{print $2
 
 describe('isolation and ownership on a lab node (issue 10)', { skip }, () => {
   before(async () => {
-    lab = await labUp({ name: LAB });
-    node = lab.node(0);
-    pool = new SshPool();
-    host = pool.get(lab.sshHostConfig(0));
+    ({ node, pool, host } = await openLabSession({ name: LAB }));
   });
   after(async () => {
     for (const spec of made.reverse()) await agent.deleteNetwork(host, spec).catch(() => undefined);
-    await pool?.closeAll();
-    await labDown(LAB);
+    await closeLabSession(LAB, pool);
   });
 
   it("refuses a network whose tap name is another network's, and its teardown leaves the other's device", async () => {
