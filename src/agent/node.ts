@@ -243,7 +243,7 @@ export function unitDrift(spec: NodeSpec, lines: readonly string[]): string[] {
   ]);
   const drift: string[] = [];
   for (const line of lines) {
-    const [kind, a, b, c] = line.trim().split(' ');
+    const [kind, a, b] = line.trim().split(' ');
     if (kind === 'sha' && wanted.has(a)) {
       if (!b) drift.push(`systemd unit ${SYSTEMD_UNIT_DIR}/${a} is missing`);
       else if (b !== wanted.get(a)) drift.push(`systemd unit ${SYSTEMD_UNIT_DIR}/${a} differs from what the agent wrote`);
@@ -251,7 +251,6 @@ export function unitDrift(spec: NodeSpec, lines: readonly string[]): string[] {
       if (a !== 'active') drift.push(`the process monitor's systemd unit ${p.unit} is ${a || 'unknown'}, want active`);
       if (b !== 'enabled') drift.push(`the process monitor's systemd unit ${p.unit} is ${b || 'not installed'}, want enabled (it would not start at boot)`);
     }
-    void c;
   }
   return drift;
 }
