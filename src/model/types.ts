@@ -13,6 +13,12 @@ export const IPV6_MODES: readonly Ipv6Mode[] = ['slaac', 'dhcpv6-stateful', 'dhc
 /** neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients. */
 export const DEVICE_OWNER_DHCP = 'network:dhcp';
 
+/**
+ * neutron's `METADATA_CIDR`: the metadata address the agent puts on the DHCP device and routes
+ * clients to (isolated or forced metadata). Shared by the dnsmasq renderers and the node script.
+ */
+export const METADATA_CIDR = '169.254.169.254/32';
+
 export interface HostRoute {
   readonly destination: string;
   readonly nexthop: string;
