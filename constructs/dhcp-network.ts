@@ -41,7 +41,7 @@ interface ServerPort {
 /**
  * A network served by one or more {@link DhcpAgentNode}s, the way neutron's DHCP agent serves
  * it: per agent a namespace `qdhcp-<network-id>`, a veth pair on the bridge, the agent's own
- * port (neutron's "DHCP port", see {@link DhcpServerPort}) with its addresses, the iptables
+ * port (neutron's "DHCP port", see `DhcpServerPort`) with its addresses, the iptables
  * CHECKSUM rule and one dnsmasq. Clients are {@link DhcpPort}s. Escape hatches: `resources`
  * and `resourceFor()` (the `dhcpagent_network` L1 resources), `elements` (with carriers in
  * provisioner mode).

@@ -10,7 +10,11 @@ export type Ipv6Mode = 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
 
 export const IPV6_MODES: readonly Ipv6Mode[] = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
 
-/** neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients. */
+/**
+ * neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients — an
+ * agent's own port on the network, what neutron calls the "DHCP port" (the constructs'
+ * `DhcpServerPort`, not their `DhcpPort`, which is a client reservation).
+ */
 export const DEVICE_OWNER_DHCP = 'network:dhcp';
 
 /**
