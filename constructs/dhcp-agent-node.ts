@@ -98,7 +98,9 @@ export interface DhcpAgentNodeProps {
 /**
  * A Linux host that serves DHCP for {@link DhcpNetwork}s, reached over SSH: the agent checks its
  * prerequisites (ip, iptables, dnsmasq ≥ 2.67, network namespaces), keeps its files under
- * `statePath`, and runs a process monitor that respawns dead dnsmasq processes.
+ * `statePath`, and runs a process monitor that respawns dead dnsmasq processes. Escape hatches:
+ * `resource` (the `dhcpagent_node` L1 resource) and `provider` in provider mode, `carrier` in
+ * provisioner mode.
  *
  * @example
  * const node = new DhcpAgentNode(stack, 'node1', {
@@ -110,11 +112,15 @@ export interface DhcpAgentNodeProps {
 export class DhcpAgentNode extends Construct {
   /** Address or host name of the node. */
   readonly host: string;
+  /** SSH port. */
   readonly port: number;
+  /** Login user. */
   readonly user: string;
+  /** The agent's directory on the node. */
   readonly statePath: string;
   /** The `node` attribute every dhcpagent resource on this node carries. */
   readonly connection: NodeConnection;
+  /** How the agent's work reaches the node (see {@link AgentMode}). */
   readonly mode: AgentMode;
   /** In provisioner mode, the kind of carrier resources. */
   readonly carrierType: CarrierType;

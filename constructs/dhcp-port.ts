@@ -4,7 +4,7 @@ import { cidrContains } from '../src/model/ip';
 import { uuidV5 } from '../src/model/naming';
 import type { IpVersion, Port } from '../src/model/types';
 import { checkHostname, validatePort } from '../src/model/validate';
-import type { DhcpNetwork } from './dhcp-network';
+import type { IDhcpClientPort, IDhcpNetwork } from './dhcp-network-base';
 import { PortResource } from './l1/resources';
 import { toTerraformAttributes } from './l1/attributes';
 import { createCarrier } from './carrier';
@@ -37,8 +37,8 @@ export interface DhcpExtraOption {
 
 /** Properties of a {@link DhcpPort}. */
 export interface DhcpPortProps {
-  /** The network the port is on. */
-  readonly network: DhcpNetwork;
+  /** The network the port is on (a `DhcpNetwork`). */
+  readonly network: IDhcpNetwork;
   /** The client's MAC address, `xx:xx:xx:xx:xx:xx`. */
   readonly macAddress: string;
   /** The client's addresses, at most one per subnet. */
@@ -66,10 +66,14 @@ export interface DhcpPortProps {
 }
 
 /**
- * A client of a {@link DhcpNetwork}: the machine with `macAddress` gets `fixedIps` by DHCP, with
- * its host name and options, from every agent of the network. Adding, changing or removing a
+ * A client reservation on a `DhcpNetwork`: the machine with `macAddress` gets `fixedIps` by DHCP,
+ * with its host name and options, from every agent of the network (a neutron port of a VM, as
+ * the agent writes it into dnsmasq's host file). Not what neutron calls a "DHCP port": that is
+ * the agent's own port on the network (device owner `network:dhcp`), set with the network's
+ * `dhcpPorts` (`DhcpServerPort`). Adding, changing or removing a
  * port reloads dnsmasq (SIGHUP); it never restarts it (except on dnsmasq < 2.91 while a
- * client with options holds a lease, where SIGHUP would crash it).
+ * client with options holds a lease, where SIGHUP would crash it). Escape hatches: `resources`
+ * (the `dhcpagent_port` L1 resources) and `elements` (with carriers in provisioner mode).
  *
  * @example
  * new DhcpPort(stack, 'vm1', {
@@ -80,14 +84,20 @@ export interface DhcpPortProps {
  *   extraDhcpOpts: [{ optName: 'tftp-server', optValue: '172.16.0.5' }],
  * });
  */
-export class DhcpPort extends Construct {
-  readonly network: DhcpNetwork;
+export class DhcpPort extends Construct implements IDhcpClientPort {
+  /** The network the port is on. */
+  readonly network: IDhcpNetwork;
+  /** Port id, given or derived from the construct path. */
   readonly portId: string;
+  /** The client's MAC address, lower case (as given when it is a token). */
   readonly macAddress: string;
   /** The addresses, with subnet ids resolved. */
   readonly fixedIps: readonly { readonly ipAddress: string; readonly subnetId: string }[];
+  /** The client's host name as given; unset means neutron's `host-<ip with dashes>`. */
   readonly hostname?: string;
+  /** Per-port DHCP options; empty when none. */
   readonly extraDhcpOpts: readonly DhcpExtraOption[];
+  /** neutron's device owner; empty when unset. */
   readonly deviceOwner: string;
   /** One `dhcpagent_port` per provider-mode agent of the network, in the order of its agents (escape hatch). */
   readonly resources: readonly PortResource[];

@@ -1,13 +1,8 @@
 export { DhcpAgentNode, type DhcpAgentNodeProps, type AgentMode } from './dhcp-agent-node';
 export type { CarrierType } from './carrier';
-export {
-  DhcpNetwork,
-  type DhcpNetworkProps,
-  type DhcpSubnetProps,
-  type DhcpHostRoute,
-  type DhcpAllocationPool,
-  type DhcpServerPort,
-  type DhcpNetworkFromNeutronOptions,
-} from './dhcp-network';
+export { DhcpNetwork } from './dhcp-network';
+export type { IDhcpNetwork, IDhcpClientPort } from './dhcp-network-base';
+export type { DhcpNetworkProps, DhcpSubnetProps, DhcpHostRoute, DhcpAllocationPool, DhcpServerPort } from './dhcp-network-props';
+export type { DhcpNetworkFromNeutronOptions } from './dhcp-network-from-neutron';
 export { DhcpPort, type DhcpPortProps, type DhcpFixedIp, type DhcpExtraOption } from './dhcp-port';
 export * as l1 from './l1';

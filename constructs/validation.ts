@@ -1,4 +1,18 @@
-/** Synth-time validation: messages name the construct, the field, the value received and what is allowed. */
+/**
+ * Construct-time validation: the helpers the constructs use to check their props when they are
+ * created, before synthesis, so a bad value fails `cdktf synth` with the construct's path, the
+ * prop, the value received and what is allowed, every problem at once. Values that are tokens
+ * are skipped here (they resolve later); the provider checks them at plan/apply.
+ *
+ * One of three layers that say "validate", each on its own input:
+ * - src/model/validate: the rules themselves (neutron's API rules and what dnsmasq can read),
+ *   on the model (`Network`, `Subnet`, `Port`, agent options); no construct, no node.
+ * - this file: runs those rules on construct props (paths are prop names) and adds what only a
+ *   construct knows (tokens, the construct path in the message).
+ * - src/agent/validate-spec.ts: runs the same rules on the handler specs the provider and the
+ *   CLI get (paths are the spec's), plus agent-only checks (DHCP port, attachment, node
+ *   settings), before anything runs on a node.
+ */
 import { Token } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { boundedLines, formatIssue, ValidationError, type ValidationIssue } from '../src/model/errors';

@@ -8,6 +8,7 @@ import { shq } from '../host/quote';
 import { canonicalIp, cidrContains, ipVersionOf, parseCidr } from '../model/ip';
 import { bridgeName, namespaceName, nsDeviceName, tapDeviceName } from '../model/naming';
 import type { Port, Subnet } from '../model/types';
+import { METADATA_CIDR } from '../model/types';
 import {
   dhcpServerDnsOptLines,
   networkPaths,
@@ -24,9 +25,6 @@ import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './sy
 
 /** The iptables chain (mangle table) the agent owns in every qdhcp namespace. */
 export const CHECKSUM_CHAIN = 'dhcp-agent-POSTROUTING';
-
-/** neutron's METADATA_CIDR, added to the DHCP device when isolated metadata is served. */
-export const METADATA_CIDR = '169.254.169.254/32';
 
 export interface DerivedNetwork {
   readonly networkId: string;

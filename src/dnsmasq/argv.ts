@@ -3,7 +3,7 @@
  */
 import type { Subnet } from '../model/types';
 import { parseCidr } from '../model/ip';
-import { SUBNET_TAG_PREFIX, type RenderContext } from './context';
+import { SUBNET_TAG_PREFIX, type RenderContext } from './render-context';
 import type { DnsmasqPaths } from './paths';
 
 /**

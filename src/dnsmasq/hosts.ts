@@ -10,7 +10,7 @@ import {
   hostEntries,
   subnetIndex,
   type RenderContext,
-} from './context';
+} from './render-context';
 
 /**
  * The host-file lines of one port (each ending in `\n`, or `''`):

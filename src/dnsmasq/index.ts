@@ -3,19 +3,19 @@
  * per-port fragments and network-level parts, so callers can assemble them on the node.
  */
 import { renderArgv } from './argv';
-import type { RenderContext } from './context';
+import type { RenderContext } from './render-context';
 import { renderAddnHosts, renderHostFile } from './hosts';
 import { renderLeases } from './leases';
 import { renderOpts } from './opts';
 import type { DnsmasqPaths } from './paths';
 
-export type { RenderContext, HostEntry } from './context';
+export type { RenderContext, HostEntry } from './render-context';
 export {
   DHCP_CONFIG_NOT_REQUIRED_OWNERS,
   ROUTER_INTERFACE_OWNERS,
   portRequiresDhcpConfiguration,
   isolatedSubnets,
-} from './context';
+} from './render-context';
 export { hostLinesForPort, addnHostsLinesForPort, renderHostFile, renderAddnHosts } from './hosts';
 export { formatOption, subnetOptLines, optLinesForPort, dhcpServerDnsOptLines, renderOpts } from './opts';
 export { leaseFilePreamble, leaseLinesForPort, renderLeases } from './leases';

@@ -5,7 +5,7 @@
  */
 import type { Port } from '../model/types';
 import { canonicalIp, ipVersionOf } from '../model/ip';
-import { hostEntries, subnetIndex, type RenderContext } from './context';
+import { hostEntries, subnetIndex, type RenderContext } from './render-context';
 
 interface ExistingLeases {
   /** `duid …` lines, each with its line ending. */

@@ -4,11 +4,10 @@
  * DHCP servers. Lines joined with `\n`, no trailing newline.
  */
 import type { IpVersion, Port } from '../model/types';
-import { DEVICE_OWNER_DHCP } from '../model/types';
+import { DEVICE_OWNER_DHCP, METADATA_CIDR } from '../model/types';
 import { canonicalIp, ipVersionOf } from '../model/ip';
 import {
   IPV4_ANY,
-  METADATA_CIDR,
   PORT_TAG_PREFIX,
   SUBNET_TAG_PREFIX,
   WIN2K3_STATIC_DNS,
@@ -16,7 +15,7 @@ import {
   isolatedSubnets,
   subnetInterfaceIpMap,
   type RenderContext,
-} from './context';
+} from './render-context';
 
 // Python's re.match('(tag:(.*),)?(.*)$'): greedy, so every leading `tag:…,` goes to the tag part.
 const EMBEDDED_TAG = /^(tag:(.*),)?(.*)$/s;

@@ -75,7 +75,7 @@ export function uuidV5(name: string, namespace: string = PROJECT_UUID_NAMESPACE)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The DHCP port id a node uses on a network when none is given: UUID v5 of node + network. */
+/** The id of a node's own port on a network (neutron's DHCP port) when none is given: UUID v5 of node + network. */
 export function dhcpPortId(nodeId: string, networkId: string): string {
   return uuidV5(`dhcp-port/${nodeId}/${networkId}`);
 }
@@ -87,7 +87,7 @@ export function deterministicMac(seed: string): string {
   return `fa:16:3e:${tail}`;
 }
 
-/** The DHCP port MAC a node uses on a network when none is given. */
+/** The MAC of a node's own port on a network (neutron's DHCP port) when none is given. */
 export function dhcpPortMac(nodeId: string, networkId: string): string {
   return deterministicMac(`dhcp-port/${nodeId}/${networkId}`);
 }

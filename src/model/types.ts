@@ -10,8 +10,18 @@ export type Ipv6Mode = 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
 
 export const IPV6_MODES: readonly Ipv6Mode[] = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
 
-/** neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients. */
+/**
+ * neutron's `DEVICE_OWNER_DHCP`: ports with this owner are DHCP servers, not clients — an
+ * agent's own port on the network, what neutron calls the "DHCP port" (the constructs'
+ * `DhcpServerPort`, not their `DhcpPort`, which is a client reservation).
+ */
 export const DEVICE_OWNER_DHCP = 'network:dhcp';
+
+/**
+ * neutron's `METADATA_CIDR`: the metadata address the agent puts on the DHCP device and routes
+ * clients to (isolated or forced metadata). Shared by the dnsmasq renderers and the node script.
+ */
+export const METADATA_CIDR = '169.254.169.254/32';
 
 export interface HostRoute {
   readonly destination: string;

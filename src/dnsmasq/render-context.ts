@@ -1,5 +1,6 @@
 /**
- * What every dnsmasq renderer needs: the render context, and the per-network facts neutron's
+ * What every dnsmasq renderer needs: the render context (the network, options and facts a
+ * renderer reads; nothing about the node it runs on), and the per-network facts neutron's
  * `Dnsmasq` derives before writing files (`neutron/agent/linux/dhcp.py`, master of 2026-08,
  * 29.0.0.0b1): which ports need a host entry, the IPv6 subnets, isolated subnets, the DHCP
  * interface addresses and the per-port host iteration (`_iter_hosts`).
@@ -65,7 +66,6 @@ export const ROUTER_INTERFACE_OWNERS: readonly string[] = [
 export const SUBNET_TAG_PREFIX = 'subnet-';
 export const PORT_TAG_PREFIX = 'port-';
 export const HOST_DHCPV6_TAG = 'tag:dhcpv6,';
-export const METADATA_CIDR = '169.254.169.254/32';
 export const IPV4_ANY = '0.0.0.0/0';
 /** Windows 2003 reads classless static routes from option 249. */
 export const WIN2K3_STATIC_DNS = 249;

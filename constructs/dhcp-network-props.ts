@@ -1,0 +1,198 @@
+/**
+ * What a user gives a `DhcpNetwork`: its props and the shapes inside them. Kept apart from
+ * the class so that the files that only need the shapes (fromNeutron's conversion) do not import
+ * the construct.
+ */
+import type { Ipv6Mode } from '../src/model/types';
+import type { DhcpAgentNode } from './dhcp-agent-node';
+
+/** A route clients get in addition to the default route (classless static routes). */
+export interface DhcpHostRoute {
+  /** Destination network, CIDR form. */
+  readonly destination: string;
+  /** Next hop address. */
+  readonly nexthop: string;
+}
+
+/** A range addresses are allocated from. */
+export interface DhcpAllocationPool {
+  /** First address. */
+  readonly start: string;
+  /** Last address. */
+  readonly end: string;
+}
+
+/** A subnet of a `DhcpNetwork`. */
+export interface DhcpSubnetProps {
+  /** The subnet, CIDR form with host bits zero: `172.16.0.0/24`, `fd00:1::/64`. */
+  readonly cidr: string;
+  /**
+   * Subnet id (neutron's, when migrating).
+   * @default - a UUID derived from the network id and the CIDR
+   */
+  readonly id?: string;
+  /**
+   * The router clients get.
+   * @default - none (`option:router` without a value)
+   */
+  readonly gatewayIp?: string;
+  /**
+   * Serve DHCP on this subnet.
+   * @default true
+   */
+  readonly enableDhcp?: boolean;
+  /**
+   * DNS servers for clients; `['0.0.0.0']` (IPv4) or `['::']` (IPv6) announces none.
+   * @default - none, or every DHCP server of the network when there are several agents
+   */
+  readonly dnsNameservers?: string[];
+  /**
+   * Extra routes for clients (options 121 and 249).
+   * @default - none
+   */
+  readonly hostRoutes?: DhcpHostRoute[];
+  /**
+   * Ranges the DHCP ports' addresses are taken from.
+   * @default - the whole subnet
+   */
+  readonly allocationPools?: DhcpAllocationPool[];
+  /**
+   * IPv6 address mode.
+   * @default - none (DHCPv6 stateful behaviour, as neutron without modes)
+   */
+  readonly ipv6AddressMode?: Ipv6Mode;
+  /**
+   * IPv6 router advertisement mode.
+   * @default - none
+   */
+  readonly ipv6RaMode?: Ipv6Mode;
+}
+
+/**
+ * The agent's own port on a network: what neutron calls the network's "DHCP port" (device owner
+ * `network:dhcp`, `DEVICE_OWNER_DHCP`), whose `ns-…` device in `qdhcp-<id>` carries the DHCP
+ * server's address. One per agent. Not a client: a client's reserved address is a
+ * `DhcpPort`.
+ */
+export interface DhcpServerPort {
+  /**
+   * Port id; names the devices (`ns-`/`tap` + 11 characters).
+   * @default - a UUID derived from the agent's host and the network id
+   */
+  readonly id?: string;
+  /**
+   * MAC of the `ns-…` device.
+   * @default - `fa:16:3e:…` derived from the agent's host and the network id
+   */
+  readonly macAddress?: string;
+  /**
+   * The DHCP server's address on each DHCP-enabled subnet.
+   * @default - allocated at synth time from the allocation pools, avoiding the gateway and every port address of the network
+   */
+  readonly ipAddresses?: string[];
+}
+
+/** Properties of a `DhcpNetwork`. */
+export interface DhcpNetworkProps {
+  /** The nodes that serve the network; more than one for high availability. */
+  readonly agents: DhcpAgentNode[];
+  /**
+   * Network id (neutron's, when migrating); names the namespace `qdhcp-<id>`.
+   * @default - a stable UUID derived from the construct path
+   */
+  readonly networkId?: string;
+  /**
+   * A name, for people.
+   * @default - none
+   */
+  readonly name?: string;
+  /**
+   * An existing Linux bridge on every agent node to attach the network to. Exactly one of
+   * `bridge` and `physicalInterface`.
+   * @default - none
+   */
+  readonly bridge?: string;
+  /**
+   * An interface the agent enslaves to a bridge it creates, `brq<network-id[:11]>` (what
+   * neutron's linuxbridge agent did; a longer id that is not a UUID gets a hash instead of the
+   * cut). An interface with global addresses or another master is refused on the node (see
+   * `takeOverPhysicalInterface`).
+   * @default - none
+   */
+  readonly physicalInterface?: string;
+  /**
+   * Enslave `physicalInterface` (or its VLAN sub-interface) even when it has global addresses or
+   * is another bridge's or bond's member: what it carries is cut off, perhaps the node's own SSH
+   * address. Without it such an interface is refused, naming what was found.
+   * @default false
+   */
+  readonly takeOverPhysicalInterface?: boolean;
+  /**
+   * With `physicalInterface`: enslave the VLAN sub-interface `<physicalInterface>.<vlanId>`.
+   * @default - untagged
+   */
+  readonly vlanId?: number;
+  /** The network's subnets; at least one with DHCP enabled. */
+  readonly subnets: DhcpSubnetProps[];
+  /**
+   * Domain of the clients' names.
+   * @default 'openstacklocal'
+   */
+  readonly dnsDomain?: string;
+  /**
+   * Lease time in seconds; -1 for infinite.
+   * @default 86400
+   */
+  readonly leaseDurationSeconds?: number;
+  /**
+   * MTU advertised to clients and set on the DHCP devices.
+   * @default - not advertised
+   */
+  readonly mtu?: number;
+  /**
+   * Upstream DNS servers dnsmasq forwards to.
+   * @default - none
+   */
+  readonly dnsServers?: string[];
+  /**
+   * Route 169.254.169.254 to the DHCP server on isolated subnets.
+   * @default false
+   */
+  readonly enableIsolatedMetadata?: boolean;
+  /**
+   * Always route 169.254.169.254 to the DHCP server.
+   * @default false
+   */
+  readonly forceMetadata?: boolean;
+  /**
+   * Broadcast DHCP replies.
+   * @default false
+   */
+  readonly broadcastReply?: boolean;
+  /**
+   * Cap of dnsmasq's lease count.
+   * @default 16777216
+   */
+  readonly leaseMax?: number;
+  /**
+   * DHCP renewal time (T1) sent to clients.
+   * @default - not sent
+   */
+  readonly renewalTimeSeconds?: number;
+  /**
+   * DHCP rebinding time (T2) sent to clients.
+   * @default - not sent
+   */
+  readonly rebindingTimeSeconds?: number;
+  /**
+   * Let dnsmasq use the node's resolv.conf.
+   * @default false
+   */
+  readonly localResolv?: boolean;
+  /**
+   * The agents' own ports (neutron's DHCP ports, device owner `network:dhcp`; not client
+   * `DhcpPort`s), in the order of `agents` (e.g. neutron's, when migrating).
+   * @default - derived ids and MACs, addresses allocated at synth time
+   */
+  readonly dhcpPorts?: DhcpServerPort[];
+}
