@@ -140,10 +140,12 @@ describe('provider process', () => {
   it('exits by itself when the Terraform that started it is gone', async () => {
     const out = join(scratch, 'orphan.out');
     const client = generateCertificate({ extKeyUsage: ['clientAuth'] });
-    const parent = spawnSync('sh', ['-c', `"${process.execPath}" "${bundle}" >"${out}" 2>/dev/null & echo $!; sleep 0.3`], {
+    const parent = spawnSync('sh', ['-c', `"${process.execPath}" "${bundle}" >"${out}" 2>/dev/null & echo $!; i=0; while [ ! -s "${out}" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done`], {
       env: { PATH: process.env.PATH, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_CLIENT_CERT: client.certPem, PLUGIN_UNIX_SOCKET_DIR: scratch },
       encoding: 'utf8',
     });
+    // The parent leaves once the provider has announced itself, as Terraform would die after the
+    // handshake; leaving earlier races the provider's start-up (it would take PID 1 for its parent).
     const pid = Number(parent.stdout.trim());
     assert.ok(pid > 0, parent.stderr);
     // A zombie has exited: this machine's PID 1 can be slow to reap the orphan.
