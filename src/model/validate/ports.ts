@@ -15,9 +15,9 @@
  * an address. Anything that would be read differently from what was meant is refused here,
  * rather than silently changed later.
  */
-import { ValidationError, showValue, type ValidationIssue } from './errors';
-import { lookupDhcpOption } from './dhcp-options';
-import { canonicalIp, cidrContains, ipToBigInt, ipVersionOf, isIpv4NetworkOrBroadcast, parseCidr, type Cidr } from './ip';
+import { ValidationError, showValue, type ValidationIssue } from '../errors';
+import { lookupDhcpOption } from '../dhcp-options';
+import { canonicalIp, cidrContains, ipToBigInt, ipVersionOf, isIpv4NetworkOrBroadcast, parseCidr, type Cidr } from '../ip';
 import {
   IPV6_MODES,
   type AgentOptions,
@@ -28,7 +28,7 @@ import {
   type Network,
   type Port,
   type Subnet,
-} from './types';
+} from '../types';
 
 /** A reusable single-value check: an issue, or `null` when the value is fine. */
 export type Check = (value: unknown, path: string) => ValidationIssue | null;
