@@ -8,7 +8,7 @@
  * returns a wrong shape into an error naming the attribute instead of a protocol failure.
  */
 import { decode as msgpackDecode, encode as msgpackEncode, ExtData } from '@msgpack/msgpack';
-import { pathToString, type AttributePath, type PathStep } from './diagnostics';
+import { pathToString, type AttributePath, type PathStep } from '../diagnostics';
 
 // ---------------------------------------------------------------------------------------------
 // Types
