@@ -44,3 +44,21 @@ export function showValue(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/**
+ * Whether `err` is a `type` error: the one way errors are classified in this project. An
+ * instance of the class, or an Error carrying the class's name — each class sets `this.name`
+ * to its own name — because an error can come from another copy of the same module, where
+ * `instanceof` fails: the library loaded twice (an app and a construct library each with their
+ * own cdktf-dhcp-agent, or the package beside its sources under tsx), or code bundled into
+ * dist/provider.cjs and dist/cli.cjs. Comparing with `type.name` is why the esbuild bundles
+ * keep names (scripts/bundle-provider.mjs: keepNames).
+ */
+export function isError<T extends Error>(err: unknown, type: abstract new (...args: never[]) => T): err is T {
+  return err instanceof type || (err instanceof Error && err.name === type.name);
+}
+
+/** The message of an Error, or the value as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
