@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import { errorMessage } from '../model/errors';
+import { errorMessage, isError } from '../model/errors';
 import { checkKnownHosts, fingerprintSha256, keyTypeOfBlob, knownHostsLookupName, knownKeyTypes, parseKnownHosts } from './known-hosts';
 import { KEY_MATERIAL_SHOWN_AS, keyMaterialIn, type ResolvedSshHostConfig } from './ssh-config';
 import { HostError } from './types';
@@ -19,6 +19,7 @@ class ConnectFailure extends Error {
     readonly retryable: boolean,
   ) {
     super(error.message);
+    this.name = 'ConnectFailure';
   }
 }
 
@@ -36,7 +37,7 @@ export async function connectSsh<T>(config: ResolvedSshHostConfig, label: string
     try {
       return await connectOnce(config, label, ready, Math.max(1, Math.min(connectTimeoutMs, deadline - Date.now())));
     } catch (err) {
-      if (!(err instanceof ConnectFailure)) throw err;
+      if (!isError(err, ConnectFailure)) throw err;
       const failure = err;
       // A retry that could not even start before the deadline is not made.
       const outOfTime = attempt < delays.length && Date.now() + delays[attempt] >= deadline;

@@ -6,7 +6,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
-import { errorMessage } from '../model/errors';
+import { errorMessage, isError } from '../model/errors';
 import { HostError } from './types';
 import { Semaphore } from './semaphore';
 import { DEFAULT_CONNECT_RETRY_DELAYS_MS, sshLabel, type ResolvedSshHostConfig } from './ssh-config';
@@ -175,7 +175,7 @@ export class SshPoolEntry {
               if (this.current === conn) this.current = undefined;
               throw signal.reason;
             }
-            if (err instanceof HostError) throw err;
+            if (isError(err, HostError)) throw err;
             if (refusedByServer(err) && attempt < REFUSED_OPEN_DELAYS_MS.length) {
               // The server answered, so the connection works: sshd still counts sessions whose
               // channels we already saw close (MaxSessions). Wait for it to catch up.

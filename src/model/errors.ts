@@ -46,13 +46,12 @@ export function showValue(value: unknown): string {
 }
 
 /**
- * Whether `err` is a `type` error: the one way errors are classified in this project. An
- * instance of the class, or an Error carrying the class's name — each class sets `this.name`
- * to its own name — because an error can come from another copy of the same module, where
- * `instanceof` fails: the library loaded twice (an app and a construct library each with their
- * own cdktf-dhcp-agent, or the package beside its sources under tsx), or code bundled into
- * dist/provider.cjs and dist/cli.cjs. Comparing with `type.name` is why the esbuild bundles
- * keep names (scripts/bundle-provider.mjs: keepNames).
+ * Whether `err` is a `type` error: the one way errors are classified in this project. True
+ * for an instance of the class, and for an Error that carries the class's name (every error
+ * class here sets `this.name` to it): an error made by another copy of the module — another
+ * installed version of this package, or a bundle (dist/provider.cjs, dist/cli.cjs) beside the
+ * library — is no `instanceof` this copy's class. Comparing with `type.name` is why the
+ * esbuild bundles keep names (keepNames in scripts/bundle-provider.mjs).
  */
 export function isError<T extends Error>(err: unknown, type: abstract new (...args: never[]) => T): err is T {
   return err instanceof type || (err instanceof Error && err.name === type.name);
