@@ -1,5 +1,10 @@
 /**
- * Semantic validation of the network model and the agent options.
+ * Validation of the model (src/model/types.ts): neutron networks, subnets, ports and the DHCP
+ * agent's options, by neutron's API rules and by how dnsmasq reads the files written from them.
+ * It knows nothing of nodes, specs or constructs and is shared by every entry: the constructs
+ * (constructs/validation.ts turns its issues into synth-time errors naming the construct), the
+ * agent (src/agent/validate-spec.ts adds what a handler spec for one node needs: DHCP port,
+ * attachment, node settings), the provider's resources and the CLI.
  *
  * Every function collects all problems (never stops at the first) as `ValidationIssue`s with
  * camelCase paths relative to the validated value (`subnets[0].cidr`,
