@@ -1,7 +1,7 @@
 import { Lazy, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { withDefaults } from '../src/model/agent-options';
-import { ValidationError, type ValidationIssue } from '../src/model/errors';
+import { ValidationError, isError, type ValidationIssue } from '../src/model/errors';
 import { dhcpAddressIssue } from '../src/model/dhcp-address';
 import { canonicalIp, cidrContains, parseCidr } from '../src/model/ip';
 import { bridgeName, dhcpPortId, dhcpPortMac, namespaceName, tapDeviceName, uuidV5 } from '../src/model/naming';
@@ -164,7 +164,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
     try {
       return allocateDhcpAddresses(this.subnets, this.agents.length, this.dhcpServerPorts.map((p) => p.fixed), taken);
     } catch (err) {
-      if (err instanceof ValidationError) throw invalidAt('dhcp network', this.node.id, this.node.path, err.issues);
+      if (isError(err, ValidationError)) throw invalidAt('dhcp network', this.node.id, this.node.path, err.issues);
       throw err;
     }
   }

@@ -1,7 +1,13 @@
 /**
- * Validation of handler specs: the model rules (src/model/validate) plus what only the agent
- * needs (DHCP port, attachment, node settings). Everything is checked before anything runs on
- * a node.
+ * Validation of the agent's handler specs (spec.ts: NetworkSpec, PortSpec, NodeSpec), for the
+ * handlers and whoever calls them — the provider's resources, the `dhcp-agent handler` command
+ * of portable mode — so that everything is checked before anything runs on a node. It adds to
+ * the model's rules (src/model/validate: is this a neutron network, port or agent option set
+ * that dnsmasq will read as meant) what only an agent on one node needs: this node's DHCP port
+ * among the network's ports and its addresses free, the attachment, the state path and monitor
+ * settings. Paths are those of the spec (`network.subnets[0].cidr`, `options.statePath`).
+ * Constructs do not call it: constructs/validation.ts reports the model's issues at synth time,
+ * naming the construct.
  */
 import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';

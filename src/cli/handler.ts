@@ -14,6 +14,7 @@ import { specFromValue } from '../provider/resources/network';
 import { nodeSpecFromValue } from '../provider/resources/node';
 import { portSpecFromValue } from '../provider/resources/port';
 import type { Host } from '../host/types';
+import { ValidationError, isError } from '../model/errors';
 import { CliError, EXIT_INVALID, withSshConnections } from './io';
 
 export const HANDLER_HELP = `Usage: dhcp-agent handler <node|network|port> <create|update|read|delete> [--spec <json>|@<file>] [--generation <id>]
@@ -94,8 +95,7 @@ export async function handlerCommand(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(result ?? null) + '\n');
       return 0;
     } catch (e) {
-      const name = (e as Error).name;
-      if (name === 'ValidationError') throw new CliError(`handler ${kind} ${action}: refused, nothing changed on the node:\n${(e as Error).message}`, EXIT_INVALID);
+      if (isError(e, ValidationError)) throw new CliError(`handler ${kind} ${action}: refused, nothing changed on the node:\n${(e as Error).message}`, EXIT_INVALID);
       throw new CliError(`handler ${kind} ${action}: ${(e as Error).message}`, 1);
     }
   });

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** The `dhcp-agent` command. */
 import { parseArgs } from 'node:util';
+import { LabError } from '../lab/exec';
+import { ValidationError, isError } from '../model/errors';
 import { CliError, EXIT_INVALID } from './io';
 import { DRIFT_HELP, driftCommand } from './drift';
 import { HANDLER_HELP, handlerCommand } from './handler';
@@ -66,11 +68,11 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     // Errors whose message is the whole story (refused input, lab preconditions) print without a trace.
-    if (e instanceof CliError || (e instanceof Error && (e.name === 'LabError' || e.name === 'ValidationError'))) {
+    if (isError(e, CliError) || isError(e, LabError) || isError(e, ValidationError)) {
       process.stderr.write(`${e.message}\n`);
-      return e instanceof CliError ? e.exitCode : e.name === 'ValidationError' ? EXIT_INVALID : 1;
+      return isError(e, CliError) ? e.exitCode : isError(e, ValidationError) ? EXIT_INVALID : 1;
     }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isError(e, TypeError) && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`dhcp-agent ${name}: ${e.message}\n`);
       return EXIT_INVALID;
     }

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isError } from '../model/errors';
 import { LabError, runCommand, sleep } from './exec';
 import { containerInitPid, hostPidInContainer, nspawnPid, runInContainer, startContainer, stopContainer, waitForBoot, type BootOutcome, type ContainerSpec } from './container';
 import { diskPaths, mountDisk } from './disk';
@@ -78,7 +79,7 @@ export async function bootNode(spec: SystemdNodeSpec, timeoutMs = 90_000): Promi
   } catch (err) {
     // Seen once in a full test run (two nodes booting at once on a loaded machine): nspawn gone
     // before printing anything. One more try; a second failure is reported as it is.
-    if (!(err instanceof LabError) || !/exited while booting/.test(err.message)) throw err;
+    if (!isError(err, LabError) || !/exited while booting/.test(err.message)) throw err;
     await sleep(500);
     if ((await nspawnPid(spec.nodeDir)) !== nspawn) nspawn = await startContainer({ ...spec, root });
     boot = await waitForBoot(spec, nspawn, timeoutMs);

@@ -44,3 +44,20 @@ export function showValue(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/**
+ * Whether `err` is a `type` error: the one way errors are classified in this project. True
+ * for an instance of the class, and for an Error that carries the class's name (every error
+ * class here sets `this.name` to it): an error made by another copy of the module — another
+ * installed version of this package, or a bundle (dist/provider.cjs, dist/cli.cjs) beside the
+ * library — is no `instanceof` this copy's class. Comparing with `type.name` is why the
+ * esbuild bundles keep names (keepNames in scripts/bundle-provider.mjs).
+ */
+export function isError<T extends Error>(err: unknown, type: abstract new (...args: never[]) => T): err is T {
+  return err instanceof type || (err instanceof Error && err.name === type.name);
+}
+
+/** The message of an Error, or the value as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,6 +1,7 @@
 /**
  * Diagnostics and attribute paths: how the provider tells Terraform what went wrong, and where.
  */
+import { isError } from '../model/errors';
 
 /**
  * One step into a value: an attribute name (string), a list/tuple index (number) or a map key
@@ -63,7 +64,7 @@ export function diagnosticFromError(summary: string, err: unknown, attribute?: A
 }
 
 function isProgrammingError(err: Error): boolean {
-  return err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError || err instanceof SyntaxError;
+  return isError(err, TypeError) || isError(err, ReferenceError) || isError(err, RangeError) || isError(err, SyntaxError);
 }
 
 /**

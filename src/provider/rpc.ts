@@ -28,6 +28,7 @@ import {
   type AttributePath,
   type Diagnostic,
 } from './diagnostics';
+import { isError } from '../model/errors';
 import type { Logger } from './log';
 import { planDefault, unknownPaths } from './plan';
 import type { Message } from './proto';
@@ -51,6 +52,7 @@ interface RegisteredResource {
 class RequestError extends Error {
   constructor(readonly diagnostic: Diagnostic) {
     super(diagnostic.summary);
+    this.name = 'RequestError';
   }
 }
 
@@ -113,7 +115,7 @@ export class ProviderRpc {
 
   /** The diagnostic for a failure; unexpected exceptions are also logged with their stack. */
   private failure(summary: string, err: unknown): Diagnostic {
-    if (err instanceof RequestError || err instanceof ProviderError) return err.diagnostic;
+    if (isError(err, RequestError) || isError(err, ProviderError)) return err.diagnostic;
     this.log.error(summary, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return diagnosticFromError(summary, err);
   }

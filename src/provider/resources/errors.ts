@@ -6,7 +6,7 @@ import { AgentStepError, ExistsError } from '../../agent/errors';
 import type { NodeConnection } from './connection';
 import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
-import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, moreIssues } from '../../model/errors';
+import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, isError, moreIssues } from '../../model/errors';
 import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
 
 /**
@@ -51,17 +51,17 @@ export function importHint(c: NodeConnection, path: string): string {
 
 /** Diagnostics for an error thrown by a handler; `what` names the operation (`Create of dhcpagent_network`). */
 export function diagnosticsFor(what: string, err: unknown, renames: PathRenames = [], importCommand?: string): Diagnostic[] {
-  if (err instanceof ExistsError) {
+  if (isError(err, ExistsError)) {
     return [errorDiagnostic(`${what}: ${err.object} already exists on ${err.node}`, `${err.message}${importCommand ? `:\n  ${importCommand}` : '.'}`)];
   }
-  if (err instanceof ValidationError) {
+  if (isError(err, ValidationError)) {
     const shown = err.issues
       .slice(0, MAX_REPORTED_ISSUES)
       .map((i) => errorDiagnostic(`Invalid ${attributeLabel(attributePathFor(i.path, renames))}`, formatIssue(i), attributePathFor(i.path, renames)));
     if (err.issues.length > MAX_REPORTED_ISSUES) shown.push(errorDiagnostic(`${what}: more invalid input`, moreIssues(err.issues.length)));
     return shown;
   }
-  if (err instanceof AgentStepError) {
+  if (isError(err, AgentStepError)) {
     return [
       errorDiagnostic(
         `${what}: step "${err.step}" failed on ${err.node}`,
@@ -69,10 +69,10 @@ export function diagnosticsFor(what: string, err: unknown, renames: PathRenames 
       ),
     ];
   }
-  if (err instanceof PrerequisiteError) {
+  if (isError(err, PrerequisiteError)) {
     return [errorDiagnostic(`${what}: node ${err.node} lacks what the agent needs`, `Nothing was changed on the node. Missing:\n- ${err.missing.join('\n- ')}`)];
   }
-  if (err instanceof HostError) {
+  if (isError(err, HostError)) {
     const summary =
       err.kind === 'host-key' ? `${what}: host key of ${err.host} refused` : err.kind === 'auth' ? `${what}: cannot log in to ${err.host}` : `${what}: cannot reach ${err.host}`;
     // A change cannot reach a dead node; say how to go on without it.

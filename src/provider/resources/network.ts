@@ -3,13 +3,15 @@
  * pair, bridge attachment, addresses, CHECKSUM rule, dnsmasq files and process.
  */
 import type { NetworkSpec } from '../../agent/spec';
-import { AgentStepError } from '../../agent/errors';
+import { AgentStepError, ExistsError } from '../../agent/errors';
+import { PrerequisiteError } from '../../agent/node';
+import { HostError } from '../../host/types';
 import { deriveNetwork } from '../../agent/network-script';
 import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
 import { discoverNetwork } from '../../agent/discover';
 import { dhcpAddressIssues, validateNetworkSpec } from '../../agent/validate-spec';
 import { readContext } from '../../agent/context';
-import { ValidationError } from '../../model/errors';
+import { ValidationError, isError } from '../../model/errors';
 import { withDefaults } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
@@ -157,7 +159,7 @@ const RENAMES: PathRenames = [
  * `peer_dhcp_ports[j].ip_addresses[i]`, `dhcp_mac_address`… Other errors pass unchanged.
  */
 export function inAttributeTerms(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
+  if (!isError(err, ValidationError)) return err;
   return new ValidationError(
     err.issues.map((i) => {
       const m = /^network\.ports\[(\d+)\]\.(?:fixedIps\[(\d+)\](?:\.(?:ipAddress|subnetId))?|(macAddress|id))$/.exec(i.path);
@@ -449,7 +451,7 @@ export const networkResource: ResourceType = {
 
 function isInputError(err: unknown): boolean {
   // A refusal of the preflight step (another network's device, a busy physical interface) changed nothing either.
-  if (err instanceof AgentStepError && err.step === 'preflight') return true;
-  return err instanceof Error && ['ValidationError', 'PrerequisiteError', 'HostError', 'ExistsError'].includes(err.name);
+  if (isError(err, AgentStepError) && err.step === 'preflight') return true;
+  return isError(err, ValidationError) || isError(err, PrerequisiteError) || isError(err, HostError) || isError(err, ExistsError);
 }
 

@@ -11,6 +11,7 @@
  *   contacted for their networks and ports: deleting those only drops them from state.
  */
 import { HostError, type Host } from '../../host/types';
+import { isError } from '../../model/errors';
 import { errorDiagnostic, warningDiagnostic, type Diagnostic } from '../diagnostics';
 import type { ObjectValue, Value } from '../cty';
 import type { ReadResult } from '../resource';
@@ -23,7 +24,7 @@ export function nodeKey(c: Pick<NodeConnection, 'host' | 'port'>): string {
 
 /** True for an error that says the node could not be reached (not: refused our key, failed a step). */
 export function isUnreachable(err: unknown): err is HostError {
-  return err instanceof HostError && err.kind === 'connect';
+  return isError(err, HostError) && err.kind === 'connect';
 }
 
 export interface Verdict {
