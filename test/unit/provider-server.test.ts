@@ -54,7 +54,7 @@ describe('provider process', () => {
       proposed_new_state: { msgpack: Buffer.from(encodeMsgpack(proposed, type)) },
       config: { msgpack: Buffer.from(encodeMsgpack(proposed, type)) },
     });
-    const planned = decodeMsgpack(plan.planned_state.msgpack, type) as Record<string, unknown>;
+    const planned = decodeMsgpack(plan.planned_state!.msgpack, type) as Record<string, unknown>;
     assert.equal(planned.sha256, UNKNOWN);
     assert.equal(planned.content, 'c');
 
