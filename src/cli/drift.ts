@@ -85,7 +85,7 @@ export async function detectDrift(carriers: readonly Carrier[], concurrency = 8)
 
 export async function driftCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.' }, repair: { type: 'boolean', default: false } } });
-  const dir = values.dir!;
+  const dir = values.dir;
   return withSshConnections(async () => {
     const check = async () => {
       const show = terraform(dir, ['show', '-json', '-no-color']);

@@ -131,7 +131,7 @@ describe('DhcpAgentNode: provider', () => {
 });
 
 describe('DhcpAgentNode: validation', () => {
-  const make = (props: Record<string, unknown>) => () => new DhcpAgentNode(newStack(), 'n', { host: '192.0.2.10', ...props } as never);
+  const make = (props: Record<string, unknown>) => () => new DhcpAgentNode(newStack(), 'n', { host: '192.0.2.10', ...props });
 
   it('host', () => {
     assertRejects(make({ host: 'bad host!' }), { where: WHERE, path: 'host', got: '"bad host!"', allowed: 'an IPv4/IPv6 address or a host name' });

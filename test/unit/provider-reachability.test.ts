@@ -58,7 +58,7 @@ describe('a refresh of a resource on an unreachable node', () => {
     const r = keepWhenUnreachable(current, Buffer.alloc(0), node, 'dhcpagent_network n1 on root@198.18.0.6:22', refused, now)!;
     assert.equal(r.newState, current);
     assert.equal(r.diagnostics?.length, 1);
-    const [d] = r.diagnostics!;
+    const [d] = r.diagnostics;
     assert.equal(d.severity, 'warning');
     assert.equal(d.summary, 'Node root@198.18.0.6:22 is unreachable: its resources keep their last known state');
     assert.match(d.detail!, /dhcpagent_network n1 on root@198\.18\.0\.6:22 was not refreshed/);

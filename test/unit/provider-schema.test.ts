@@ -53,8 +53,8 @@ describe('schema', () => {
     assert.equal(byName.token!.sensitive, true);
     assert.equal(byName.ports!.type, undefined);
     assert.deepEqual((byName.ports!.nested_type as { nesting: number }).nesting, 2);
-    assert.equal(proto.block.block_types[0]!.type_name, 'timeouts');
-    assert.equal(proto.block.block_types[0]!.nesting, 1);
+    assert.equal(proto.block.block_types[0].type_name, 'timeouts');
+    assert.equal(proto.block.block_types[0].nesting, 1);
   });
 
   it('reports every mistake at once', () => {

@@ -120,9 +120,9 @@ describe('provider process', () => {
     assert.ok(lines.length >= 2, p.stderr());
     for (const line of lines) {
       const record = JSON.parse(line) as Record<string, string>;
-      assert.ok(['debug', 'info', 'warn', 'error'].includes(record['@level']!), line);
+      assert.ok(['debug', 'info', 'warn', 'error'].includes(record['@level']), line);
       assert.equal(typeof record['@message'], 'string');
-      assert.match(record['@timestamp']!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'hclog layout 2006-01-02T15:04:05.000000Z07:00');
+      assert.match(record['@timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'hclog layout 2006-01-02T15:04:05.000000Z07:00');
     }
     assert.ok(lines.some((l) => l.includes('"tf_rpc":"GetProviderSchema"')));
   });
@@ -158,7 +158,7 @@ describe('provider process', () => {
     };
     for (let waited = 0; alive() && waited < 5000; waited += 100) await sleep(100);
     assert.ok(!alive(), 'provider exited after its parent');
-    const socket = readFileSync(out, 'utf8').split('|')[3]!;
+    const socket = readFileSync(out, 'utf8').split('|')[3];
     assert.ok(!existsSync(socket), 'and removed its socket');
   });
 
