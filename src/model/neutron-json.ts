@@ -342,7 +342,7 @@ export function portFromNeutronJson(json: unknown): ConversionResult<Port> {
 }
 
 function listOf(r: Reader, json: unknown, wrapper: string, path: string, what: string): unknown[] | undefined {
-  if (Array.isArray(json)) return json;
+  if (Array.isArray(json)) return json as unknown[];
   if (isObj(json) && Array.isArray(json[wrapper])) return json[wrapper] as unknown[];
   return r.fail(path, json, `a JSON list of ${what} (or {"${wrapper}": [...]})`);
 }
