@@ -502,7 +502,7 @@ describe('DhcpNetwork: tokens are not validated', () => {
       name: Token.asString(v('name').value),
       physicalInterface: v('nic').stringValue,
       vlanId: v('vlan', 'number').numberValue,
-      dnsDomain: Fn.lookup({ prod: 'example.org' }, 'prod', 'openstacklocal'),
+      dnsDomain: Fn.lookup({ prod: 'example.org' }, 'prod', 'openstacklocal') as string,
       leaseDurationSeconds: v('lease', 'number').numberValue,
       mtu: v('mtu', 'number').numberValue,
       dnsServers: v('dns', 'list(string)').listValue,

@@ -248,7 +248,7 @@ describe('DhcpAgentNode: tokens are not validated', () => {
     new DhcpAgentNode(stack, 'n', {
       host: v('host').stringValue,
       port: v('port', 'number').numberValue,
-      user: Fn.lookup({ prod: 'ops' }, 'prod', 'root'),
+      user: Fn.lookup({ prod: 'ops' }, 'prod', 'root') as string,
       privateKeyPath: Token.asString(v('key').value),
       hostKeySha256: v('fp').stringValue,
       become: v('become').stringValue as 'sudo',

@@ -56,7 +56,7 @@ function makeRpc(overrides: Partial<ResourceType<{ token: string }>> = {}, calls
     typeName: 'test',
     version: '1.0.0',
     providerSchema: { attributes: { token: { type: t.string, optional: true } } },
-    configure: (config) => ({ data: { token: String(config.token) } }),
+    configure: (config) => ({ data: { token: config.token as string } }),
     resources: [resource],
   };
   return new ProviderRpc(definition, createLogger({ level: 'off' }));

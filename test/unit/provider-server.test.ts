@@ -70,7 +70,7 @@ describe('provider process', () => {
     const hs = await p.handshake;
     const cert = new X509Certificate(hs.certDer);
     assert.match(cert.subjectAltName ?? '', /DNS:localhost/);
-    assert.ok(cert.keyUsage?.includes('1.3.6.1.5.5.7.3.1'), `EKU serverAuth in ${cert.keyUsage}`);
+    assert.ok(cert.keyUsage?.includes('1.3.6.1.5.5.7.3.1'), `EKU serverAuth in ${cert.keyUsage?.join(', ')}`);
     assert.ok(cert.verify(cert.publicKey), 'self-signed');
     assert.ok(cert.checkHost('localhost'));
     assert.ok(new Date(cert.validFrom) <= new Date() && new Date() < new Date(cert.validTo));
