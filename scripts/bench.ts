@@ -225,13 +225,13 @@ async function main(): Promise<void> {
       out: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
     },
   });
-  const sizes = values.sizes!.split(',').map((s) => {
+  const sizes = values.sizes.split(',').map((s) => {
     const [n, m] = s.split('x').map(Number);
     if (!(n >= 1 && n <= 250 && m >= 1 && m <= 200)) throw new Error(`--sizes: got ${JSON.stringify(s)}; NxM with 1 ≤ N ≤ 250 networks and 1 ≤ M ≤ 200 ports`);
     return { networks: n, ports: m };
   });
   const runs = Number(values.runs);
-  const modes = values.modes!.split(',') as AgentMode[];
+  const modes = values.modes.split(',') as AgentMode[];
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, terraform: TERRAFORM };
   say(`bench on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ${runs} run(s) per size and mode`);
   const workdir = join(root, '.e2e', 'bench');
@@ -278,8 +278,8 @@ async function main(): Promise<void> {
   }
   say(`\nMedians of ${runs} run(s); terraform apply/plan/destroy on the synthesized stack, parallelism 10.\n`);
   say(table.join('\n'));
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, runsPerCell: runs, results, table: table.join('\n') }, null, 2));
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), machine, runsPerCell: runs, results, table: table.join('\n') }, null, 2));
   say(`\nwritten: ${values.out}`);
 }
 

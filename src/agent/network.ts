@@ -156,7 +156,7 @@ interface IpLinkJson {
 function parseJsonArray<T>(text: string): T[] {
   if (!text) return [];
   try {
-    const v = JSON.parse(text);
+    const v: unknown = JSON.parse(text);
     return Array.isArray(v) ? (v as T[]) : [];
   } catch {
     return [];

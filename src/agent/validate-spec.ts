@@ -12,7 +12,7 @@
 import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';
 import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
-import { DEVICE_OWNER_DHCP, type FixedIp, type Network, type Port } from '../model/types';
+import { DEVICE_OWNER_DHCP, isList, type FixedIp, type Network, type Port } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
 function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
@@ -25,11 +25,11 @@ function prefixed(prefix: string, issues: readonly ValidationIssue[]): Validatio
  * and `clients` (e.g. the ports kept on the node). Paths `network.ports[k].fixedIps[i].ipAddress`.
  */
 export function dhcpAddressIssues(network: Network, clients: readonly Port[] = []): ValidationIssue[] {
-  if (!Array.isArray(network.ports) || !Array.isArray(network.subnets)) return [];
+  if (!isList(network.ports) || !isList(network.subnets)) return [];
   const others = [...network.ports.filter((p) => p?.deviceOwner !== DEVICE_OWNER_DHCP), ...clients];
   const issues: ValidationIssue[] = [];
   network.ports.forEach((port, k) => {
-    if (port?.deviceOwner !== DEVICE_OWNER_DHCP || !Array.isArray(port.fixedIps)) return;
+    if (port?.deviceOwner !== DEVICE_OWNER_DHCP || !isList(port.fixedIps)) return;
     port.fixedIps.forEach((f: FixedIp | undefined, i: number) => {
       const found = dhcpAddressIssue(f?.ipAddress, `network.ports[${k}].fixedIps[${i}].ipAddress`, network.subnets, others.filter((o) => o.id !== port.id));
       if (found) issues.push(found);

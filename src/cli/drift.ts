@@ -43,8 +43,13 @@ interface StateModule {
   child_modules?: StateModule[];
 }
 
+/** The part of `terraform show -json` output read here. */
+interface ShowJson {
+  values?: { root_module?: StateModule };
+}
+
 /** The carriers (terraform_data / null_resource made by the constructs in provisioner mode) in `terraform show -json` output. */
-export function carriersInState(show: { values?: { root_module?: StateModule } }): Carrier[] {
+export function carriersInState(show: ShowJson): Carrier[] {
   const out: Carrier[] = [];
   const visit = (m: StateModule | undefined) => {
     for (const r of m?.resources ?? []) {
@@ -85,12 +90,12 @@ export async function detectDrift(carriers: readonly Carrier[], concurrency = 8)
 
 export async function driftCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.' }, repair: { type: 'boolean', default: false } } });
-  const dir = values.dir!;
+  const dir = values.dir;
   return withSshConnections(async () => {
     const check = async () => {
       const show = terraform(dir, ['show', '-json', '-no-color']);
       if (show.code !== 0) throw new CliError(`drift: terraform show -json in ${dir} failed:\n${show.stderr}`, 1);
-      const carriers = carriersInState(JSON.parse(show.stdout || '{}'));
+      const carriers = carriersInState(JSON.parse(show.stdout || '{}') as ShowJson);
       if (carriers.length === 0) throw new CliError(`drift: no dhcp-agent resources in the state of ${dir} (deployed in provisioner mode?)`, EXIT_INVALID);
       return { carriers, drifted: await detectDrift(carriers) };
     };
@@ -118,7 +123,7 @@ export function repairArgs(addresses: readonly string[]): string[] {
 function report(total: number, drifted: { carrier: Carrier; drift: string[] }[]): void {
   for (const d of drifted) {
     const host = (d.carrier.payload.node as ObjectValue | undefined)?.host;
-    process.stdout.write(`${d.carrier.address} (${d.carrier.kind} on ${String(host)}):\n${d.drift.map((l) => `  - ${l}`).join('\n')}\n`);
+    process.stdout.write(`${d.carrier.address} (${d.carrier.kind} on ${typeof host === 'string' ? host : 'an unnamed host'}):\n${d.drift.map((l) => `  - ${l}`).join('\n')}\n`);
   }
   process.stdout.write(drifted.length ? `${drifted.length} of ${total} resources drifted\n` : `no drift: ${total} resources match the nodes\n`);
 }

@@ -54,7 +54,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       init: { type: 'string', default: 'plain' },
     },
   });
-  const name = values.name!;
+  const name = values.name;
   switch (action) {
     case 'up': {
       const nodes = Number(values.nodes);

@@ -76,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dhcp-agent ${name}: ${e.message}\n`);
       return EXIT_INVALID;
     }
-    process.stderr.write(`dhcp-agent ${name}: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`dhcp-agent ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
 }

@@ -41,7 +41,7 @@ export function providerCommand(argv: string[]): number {
   const [action, ...rest] = argv;
   if (action !== 'install') throw new CliError(`provider: unknown action ${JSON.stringify(action ?? '')}\n\n${PROVIDER_HELP}`, EXIT_INVALID);
   const { values } = parseArgs({ args: rest, options: { dir: { type: 'string', default: 'terraform.d/plugins' }, lock: { type: 'boolean', default: false } } });
-  const dir = resolve(values.dir!);
+  const dir = resolve(values.dir);
   const installed = installProvider({ dir });
   const lines = [`installed ${installed.source} ${installed.version} (${installed.platform}) at ${installed.path}`];
   const cli = cliConfigInUse();

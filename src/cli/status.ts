@@ -38,7 +38,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   });
   let node: Record<string, unknown>;
   if (values.lab) {
-    const n = (await loadLab(values.lab)).node(values.node!);
+    const n = (await loadLab(values.lab)).node(values.node);
     node = { host: n.address, user: n.user, private_key_path: n.privateKeyPath, known_hosts_path: n.knownHostsPath, state_path: values['state-path'] ?? n.statePath };
   } else if (values.host) {
     node = {

@@ -50,6 +50,6 @@ export function sh(strings: TemplateStringsArray, ...values: ShellArg[]): string
 
 function render(v: ShellArg): string {
   if (v instanceof RawShell) return v.text;
-  if (Array.isArray(v)) return v.map((x) => shq(x)).join(' ');
-  return shq(v as string | number);
+  if (typeof v === 'string' || typeof v === 'number') return shq(v);
+  return v.map((x) => shq(x)).join(' ');
 }

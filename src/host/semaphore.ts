@@ -28,6 +28,7 @@ export class Semaphore {
    * signal's reason and no slot is taken.
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's own reason (an Error unless the caller aborted with something else), as Node's abortable APIs reject
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.active < this.limit) {
       this.active++;
@@ -42,6 +43,7 @@ export class Semaphore {
       const onAbort = (): void => {
         const i = this.waiters.indexOf(grant);
         if (i >= 0) this.waiters.splice(i, 1);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as above
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -105,7 +105,7 @@ export function agentOptionsFromJson(json: unknown): { options: AgentOptions; is
     partial[spec.field] = converted;
     given.add(spec.field);
   }
-  const options = withDefaults(partial as Partial<AgentOptions>);
+  const options = withDefaults(partial);
   for (const found of validateAgentOptions(options)) {
     const field = found.path.split(/[.[]/)[0];
     if (given.has(field)) issues.push({ ...found, path: toSnakeCasePath(found.path) });

@@ -7,7 +7,7 @@
  */
 import type { ValidationIssue } from './errors';
 import { canonicalIp, cidrContains, ipVersionOf, parseCidr } from './ip';
-import type { Port, Subnet } from './types';
+import { isList, type Port, type Subnet } from './types';
 
 /**
  * The problem with `ip` as a DHCP server address of a network with `subnets`, or `null`.
@@ -29,7 +29,7 @@ export function dhcpAddressIssue(ip: unknown, path: string, subnets: readonly Su
   if (subnet.gatewayIp && canonicalIp(subnet.gatewayIp) === canon) {
     return { path, value: ip, allowed: `an address of ${cidr.text} other than its gateway ${subnet.gatewayIp}` };
   }
-  const holder = clients.find((p) => Array.isArray(p.fixedIps) && p.fixedIps.some((f) => typeof f.ipAddress === 'string' && canonicalIp(f.ipAddress) === canon));
+  const holder = clients.find((p) => isList(p.fixedIps) && p.fixedIps.some((f) => typeof f.ipAddress === 'string' && canonicalIp(f.ipAddress) === canon));
   if (holder) return { path, value: ip, allowed: `an address no client port of the network holds (port ${holder.id} has it)` };
   return null;
 }

@@ -38,7 +38,8 @@ export function formatIssue(issue: ValidationIssue): string {
 export function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON has no form for functions and symbols: their own toString names them.
+    return JSON.stringify(value) ?? (typeof value === 'function' || typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value));
   } catch {
     // BigInts, cycles, objects whose toString is not a function: name the kind of value.
     return Object.prototype.toString.call(value);

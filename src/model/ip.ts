@@ -88,7 +88,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
   const net = parse(cidr);
   const a = parseAddress(ip);
   if (!net || !a || net.constructor !== a.constructor) return false;
-  return (a as Address4).isInSubnet(net as Address4);
+  return (a as Address4).isInSubnet(net);
 }
 
 /** Numeric value of an address, for ordering and ranges. */

@@ -178,7 +178,7 @@ export function parseOscDict(text: string): Record<string, string | null> | unde
 export function parseOscListOfDicts(text: string): Record<string, string | null>[] | undefined {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const dicts = lines.map(parseOscDict);
-  return dicts.every((d) => d !== undefined) ? (dicts as Record<string, string | null>[]) : undefined;
+  return dicts.every((d) => d !== undefined) ? dicts : undefined;
 }
 
 /** `a, b` or `a,b` → `['a', 'b']`. */
@@ -203,7 +203,7 @@ function readSubnet(r: Reader, json: unknown, path: string): Subnet | undefined 
   const dhcpKey = has(obj, 'enable_dhcp') || !has(obj, 'is_dhcp_enabled') ? 'enable_dhcp' : 'is_dhcp_enabled';
   let enableDhcp = true;
   if (has(obj, dhcpKey) && obj[dhcpKey] !== null) {
-    if (typeof obj[dhcpKey] === 'boolean') enableDhcp = obj[dhcpKey] as boolean;
+    if (typeof obj[dhcpKey] === 'boolean') enableDhcp = obj[dhcpKey];
     else r.fail(keyPath(path, dhcpKey), obj[dhcpKey], 'true or false');
   }
   const dnsNameservers = r.list(obj, 'dns_nameservers', path, 'a list of address strings', (v, p) => r.string(v, p), (text) => parseOscList(text));
@@ -342,7 +342,7 @@ export function portFromNeutronJson(json: unknown): ConversionResult<Port> {
 }
 
 function listOf(r: Reader, json: unknown, wrapper: string, path: string, what: string): unknown[] | undefined {
-  if (Array.isArray(json)) return json;
+  if (Array.isArray(json)) return json as unknown[];
   if (isObj(json) && Array.isArray(json[wrapper])) return json[wrapper] as unknown[];
   return r.fail(path, json, `a JSON list of ${what} (or {"${wrapper}": [...]})`);
 }

@@ -23,6 +23,14 @@ export const DEVICE_OWNER_DHCP = 'network:dhcp';
  */
 export const METADATA_CIDR = '169.254.169.254/32';
 
+/**
+ * `Array.isArray` for a list that unchecked input may have left something else: it keeps the
+ * element type, where `Array.isArray` narrows a readonly array to `any[]`.
+ */
+export function isList<T>(value: readonly T[] | null | undefined): value is readonly T[] {
+  return Array.isArray(value);
+}
+
 export interface HostRoute {
   readonly destination: string;
   readonly nexthop: string;

@@ -26,9 +26,9 @@ export function set(...items: Uint8Array[]): Buffer {
 /** INTEGER from unsigned big-endian bytes (a leading zero is added when the top bit is set). */
 export function unsignedInteger(bytes: Uint8Array): Buffer {
   let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0 && (bytes[start + 1]! & 0x80) === 0) start++;
+  while (start < bytes.length - 1 && bytes[start] === 0 && (bytes[start + 1] & 0x80) === 0) start++;
   const trimmed = Buffer.from(bytes.subarray(start));
-  const content = trimmed.length > 0 && (trimmed[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  const content = trimmed.length > 0 && (trimmed[0] & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
   return tlv(0x02, content.length === 0 ? Buffer.from([0]) : content);
 }
 
@@ -51,7 +51,7 @@ export function objectIdentifier(dotted: string): Buffer {
     return Number(part);
   });
   if (arcs.length < 2) throw new RangeError(`DER objectIdentifier: ${dotted} needs at least two arcs`);
-  const out: number[] = [arcs[0]! * 40 + arcs[1]!];
+  const out: number[] = [arcs[0] * 40 + arcs[1]];
   for (const arc of arcs.slice(2)) {
     const chunk: number[] = [arc & 0x7f];
     for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) chunk.unshift(0x80 | (n & 0x7f));
@@ -73,7 +73,7 @@ export function bitString(content: Uint8Array): Buffer {
 export function namedBits(bits: readonly number[]): Buffer {
   const highest = Math.max(...bits);
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const bit of bits) bytes[Math.floor(bit / 8)]! |= 0x80 >> (bit % 8);
+  for (const bit of bits) bytes[Math.floor(bit / 8)] |= 0x80 >> (bit % 8);
   const unused = 7 - (highest % 8);
   return tlv(0x03, Buffer.concat([Buffer.from([unused]), bytes]));
 }

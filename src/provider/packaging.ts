@@ -95,7 +95,7 @@ function splitSource(source: string): { host: string; namespace: string; type: s
   if (parts.length !== 3 || parts.some((p) => !/^[a-z0-9][a-z0-9._-]*$/i.test(p))) {
     throw new Error(`provider source ${JSON.stringify(source)}: expected <host>/<namespace>/<type>, e.g. ${PROVIDER_SOURCE}`);
   }
-  return { host: parts[0]!, namespace: parts[1]!, type: parts[2]! };
+  return { host: parts[0], namespace: parts[1], type: parts[2] };
 }
 
 function checkVersion(version: string): void {

@@ -58,7 +58,7 @@ export function unknownWhereNull(schema: Schema, value: ObjectValue, names?: rea
  */
 export function copyFromPrior(schema: Schema, value: ObjectValue, prior: ObjectValue, names?: readonly string[]): ObjectValue {
   const out: ObjectValue = { ...value };
-  const selected = names ?? Object.keys(schema.attributes).filter((n) => schema.attributes[n]!.computed);
+  const selected = names ?? Object.keys(schema.attributes).filter((n) => schema.attributes[n].computed);
   for (const name of selected) {
     if (names || out[name] === null || out[name] === undefined || isUnknown(out[name])) out[name] = prior[name] ?? null;
   }

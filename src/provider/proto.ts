@@ -29,10 +29,6 @@ function protoText(): string {
   throw new Error(`tfplugin6.proto not found (looked in ${candidates.join(', ')}); run the provider from its esbuild bundle`);
 }
 
-/** A decoded protobuf message: field names as in the .proto (snake_case). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Message = Record<string, any>;
-
 export interface Protocol {
   readonly root: protobuf.Root;
   /** `tfplugin6.Provider`, methods keyed by their proto name (e.g. `GetProviderSchema`). */
@@ -60,10 +56,11 @@ export function loadProtocol(): Protocol {
       path: `/tfplugin6.Provider/${method.name}`,
       requestStream: false,
       responseStream: false,
-      requestSerialize: (value: Message) => Buffer.from(requestType.encode(value).finish()),
-      requestDeserialize: (bytes: Buffer) => requestType.decode(bytes) as Message,
-      responseSerialize: (value: Message) => Buffer.from(responseType.encode(value).finish()),
-      responseDeserialize: (bytes: Buffer) => responseType.decode(bytes) as Message,
+      // The messages' TypeScript shapes are in tfplugin6.ts; here they are plain objects.
+      requestSerialize: (value: object) => Buffer.from(requestType.encode(value).finish()),
+      requestDeserialize: (bytes: Buffer): object => requestType.decode(bytes),
+      responseSerialize: (value: object) => Buffer.from(responseType.encode(value).finish()),
+      responseDeserialize: (bytes: Buffer): object => responseType.decode(bytes),
       originalName: method.name,
     };
   }

@@ -13,6 +13,8 @@ import {
   encodeMsgpack,
   isObjectValue,
   parseJson,
+  TypedValue,
+  typeToString,
   valueFromJson,
   type CtyType,
   type JsonValue,
@@ -31,7 +33,7 @@ import {
 import { isError } from '../model/errors';
 import type { Logger } from './log';
 import { planDefault, unknownPaths } from './plan';
-import type { Message } from './proto';
+import * as tf from './tfplugin6';
 import type { ChangeAction, ProviderContext, ProviderDefinition, ResourceContext, ResourceType } from './resource';
 import { blockType, schemaToProto, validateSchema } from './schema';
 
@@ -56,15 +58,15 @@ class RequestError extends Error {
   }
 }
 
-function stepToProto(step: AttributePath[number]): Message {
+function stepToProto(step: AttributePath[number]): tf.AttributePathStep {
   if (typeof step === 'number') return { element_key_int: step };
   if (typeof step === 'object') return { element_key_string: step.key };
   return { attribute_name: step };
 }
 
-export function diagnosticToProto(d: Diagnostic): Message {
+export function diagnosticToProto(d: Diagnostic): tf.Diagnostic {
   return {
-    severity: d.severity === 'error' ? 1 : 2,
+    severity: d.severity === 'error' ? tf.DiagnosticSeverity.ERROR : tf.DiagnosticSeverity.WARNING,
     summary: d.summary,
     detail: d.detail ?? '',
     ...(d.attribute && d.attribute.length > 0 && { attribute: { steps: d.attribute.map(stepToProto) } }),
@@ -90,7 +92,7 @@ export class ProviderRpc {
   private readonly stopController = new AbortController();
   private providerData: unknown = undefined;
   private terraformVersion: string | undefined;
-  private schemaResponse: Message | undefined;
+  private schemaResponse: tf.GetProviderSchemaResponse | undefined;
 
   constructor(
     private readonly definition: ProviderDefinition<unknown>,
@@ -134,8 +136,9 @@ export class ProviderRpc {
     };
   }
 
-  private lookup(typeName: string): RegisteredResource {
-    const found = this.resources.get(typeName);
+  /** `typeName` is absent only in a hand-built request; decoding gives "". */
+  private lookup(typeName: string | undefined): RegisteredResource {
+    const found = this.resources.get(typeName ?? '');
     if (!found) {
       const known = [...this.resources.keys()].join(', ') || 'none';
       throw new RequestError(errorDiagnostic(`Unknown resource type ${typeName}`, `The ${this.definition.typeName} provider has these resource types: ${known}.`));
@@ -144,7 +147,7 @@ export class ProviderRpc {
   }
 
   /** Decodes a DynamicValue into an object value or null ("no object"). */
-  private decodeObject(dynamic: Message | null | undefined, type: CtyType, what: string): ObjectValue | null {
+  private decodeObject(dynamic: tf.DynamicValue | null | undefined, type: CtyType, what: string): ObjectValue | null {
     let value: Value;
     try {
       if (!dynamic) return null;
@@ -155,12 +158,12 @@ export class ProviderRpc {
       throw new RequestError(diagnosticFromError(`Terraform sent a ${what} this provider cannot read`, err));
     }
     if (value !== null && !isObjectValue(value)) {
-      throw new RequestError(errorDiagnostic(`Terraform sent a ${what} this provider cannot read`, `expected an object, got ${String(value)}`));
+      throw new RequestError(errorDiagnostic(`Terraform sent a ${what} this provider cannot read`, `expected an object, got ${describeValue(value)}`));
     }
     return value;
   }
 
-  private encodeObject(value: ObjectValue | null, type: CtyType, what: string): Message {
+  private encodeObject(value: ObjectValue | null, type: CtyType, what: string): tf.DynamicValue {
     try {
       return { msgpack: Buffer.from(encodeMsgpack(value, type)) };
     } catch (err) {
@@ -176,7 +179,7 @@ export class ProviderRpc {
   // -------------------------------------------------------------------------------------------
   // Provider-level RPCs
 
-  getMetadata(): Message {
+  getMetadata(): tf.GetMetadataResponse {
     return {
       server_capabilities: SERVER_CAPABILITIES,
       diagnostics: [],
@@ -185,7 +188,7 @@ export class ProviderRpc {
     };
   }
 
-  getProviderSchema(): Message {
+  getProviderSchema(): tf.GetProviderSchemaResponse {
     this.schemaResponse ??= {
       provider: schemaToProto(this.definition.providerSchema),
       resource_schemas: Object.fromEntries([...this.resources].map(([name, r]) => [name, schemaToProto(r.resource.schema)])),
@@ -196,7 +199,7 @@ export class ProviderRpc {
     return this.schemaResponse;
   }
 
-  async validateProviderConfig(request: Message): Promise<Message> {
+  async validateProviderConfig(request: tf.ValidateProviderConfigRequest): Promise<tf.ValidateProviderConfigResponse> {
     const diagnostics: Diagnostic[] = [];
     try {
       const config = this.decodeObject(request.config, this.providerType, 'provider configuration');
@@ -209,7 +212,7 @@ export class ProviderRpc {
     return { diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async configureProvider(request: Message): Promise<Message> {
+  async configureProvider(request: tf.ConfigureProviderRequest): Promise<tf.ConfigureProviderResponse> {
     const diagnostics: Diagnostic[] = [];
     this.terraformVersion = request.terraform_version || undefined;
     try {
@@ -227,7 +230,7 @@ export class ProviderRpc {
     return { diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  stopProvider(): Message {
+  stopProvider(): tf.StopProviderResponse {
     this.log.info('StopProvider: cancelling running operations');
     this.cancel('Terraform asked the provider to stop');
     return { Error: '' };
@@ -241,7 +244,7 @@ export class ProviderRpc {
   // -------------------------------------------------------------------------------------------
   // Resource RPCs
 
-  async validateResourceConfig(request: Message): Promise<Message> {
+  async validateResourceConfig(request: tf.ValidateResourceConfigRequest): Promise<tf.ValidateResourceConfigResponse> {
     const diagnostics: Diagnostic[] = [];
     try {
       const { resource, type } = this.lookup(request.type_name);
@@ -255,9 +258,9 @@ export class ProviderRpc {
     return { diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async upgradeResourceState(request: Message): Promise<Message> {
+  async upgradeResourceState(request: tf.UpgradeResourceStateRequest): Promise<tf.UpgradeResourceStateResponse> {
     const diagnostics: Diagnostic[] = [];
-    let upgraded: Message | undefined;
+    let upgraded: tf.DynamicValue | undefined;
     try {
       const { resource, type } = this.lookup(request.type_name);
       const version = Number(request.version ?? 0);
@@ -298,10 +301,10 @@ export class ProviderRpc {
     return { ...(upgraded && { upgraded_state: upgraded }), diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async readResource(request: Message): Promise<Message> {
+  async readResource(request: tf.ReadResourceRequest): Promise<tf.ReadResourceResponse> {
     const diagnostics: Diagnostic[] = [];
     const privateIn = toBuffer(request.private);
-    let response: Message = { private: privateIn };
+    let response: tf.ReadResourceResponse = { private: privateIn };
     try {
       const { resource, type } = this.lookup(request.type_name);
       const current = this.requireObject(this.decodeObject(request.current_state, type, 'current state'), 'current state');
@@ -321,10 +324,10 @@ export class ProviderRpc {
     return { ...response, diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async planResourceChange(request: Message): Promise<Message> {
+  async planResourceChange(request: tf.PlanResourceChangeRequest): Promise<tf.PlanResourceChangeResponse> {
     const diagnostics: Diagnostic[] = [];
     const priorPrivate = toBuffer(request.prior_private);
-    let response: Message = { planned_private: priorPrivate, requires_replace: [] };
+    let response: tf.PlanResourceChangeResponse = { planned_private: priorPrivate, requires_replace: [] };
     try {
       const { resource, type } = this.lookup(request.type_name);
       const prior = this.decodeObject(request.prior_state, type, 'prior state');
@@ -349,10 +352,10 @@ export class ProviderRpc {
     return { ...response, diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async applyResourceChange(request: Message): Promise<Message> {
+  async applyResourceChange(request: tf.ApplyResourceChangeRequest): Promise<tf.ApplyResourceChangeResponse> {
     const diagnostics: Diagnostic[] = [];
     const plannedPrivate = toBuffer(request.planned_private);
-    let response: Message = { private: plannedPrivate };
+    let response: tf.ApplyResourceChangeResponse = { private: plannedPrivate };
     try {
       const { resource, type } = this.lookup(request.type_name);
       const prior = this.decodeObject(request.prior_state, type, 'prior state');
@@ -379,9 +382,9 @@ export class ProviderRpc {
     return { ...response, diagnostics: diagnostics.map(diagnosticToProto) };
   }
 
-  async importResourceState(request: Message): Promise<Message> {
+  async importResourceState(request: tf.ImportResourceStateRequest): Promise<tf.ImportResourceStateResponse> {
     const diagnostics: Diagnostic[] = [];
-    const imported: Message[] = [];
+    const imported: tf.ImportResourceStateImportedResource[] = [];
     try {
       const { resource, type } = this.lookup(request.type_name);
       if (!resource.importState) {
@@ -397,6 +400,14 @@ export class ProviderRpc {
     }
     return { imported_resources: hasErrors(diagnostics) ? [] : imported, diagnostics: diagnostics.map(diagnosticToProto) };
   }
+}
+
+/** For messages: String() of a TypedValue would say "[object Object]". */
+function describeValue(value: Value): string {
+  if (value instanceof TypedValue) return `a value of type ${typeToString(value.type)}`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (isObjectValue(value)) return 'an object';
+  return String(value);
 }
 
 function capitalize(s: string): string {

@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { checkPluginEnvironment, handshakeLine } from './handshake';
 import { createLogger, logLevelFromEnv, type Logger } from './log';
-import { loadProtocol, type Message } from './proto';
+import { loadProtocol } from './proto';
 import type { ProviderDefinition } from './resource';
 import { ProviderRpc } from './rpc';
+import type { ProviderRpcName, RequestOf, ResponseOf } from './tfplugin6';
 import { generateCertificate } from './tls';
 
 /** gRPC message size limit both ways (states of large networks can be big). */
@@ -52,17 +53,18 @@ function protectStdout(): void {
   console.debug = toStderr;
 }
 
-type UnaryHandler = (request: Message) => Message | Promise<Message>;
+type Handlers = { [K in ProviderRpcName]: (request: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>> };
 
-function unary(log: Logger, name: string, handler: UnaryHandler): grpc.handleUnaryCall<Message, Message> {
+function unary<K extends ProviderRpcName>(log: Logger, name: K, handler: Handlers[K]): grpc.handleUnaryCall<RequestOf<K>, ResponseOf<K>> {
   return (call, callback) => {
     const started = Date.now();
-    log.trace('rpc start', { tf_rpc: name, tf_resource_type: call.request?.type_name });
+    const typeName = 'type_name' in call.request ? call.request.type_name : undefined;
+    log.trace('rpc start', { tf_rpc: name, tf_resource_type: typeName });
     Promise.resolve()
       .then(() => handler(call.request))
       .then(
         (response) => {
-          log.debug('rpc done', { tf_rpc: name, tf_resource_type: call.request?.type_name, duration_ms: Date.now() - started });
+          log.debug('rpc done', { tf_rpc: name, tf_resource_type: typeName, duration_ms: Date.now() - started });
           callback(null, response);
         },
         (err: unknown) => {
@@ -125,7 +127,7 @@ export async function serve<P>(definition: ProviderDefinition<P>, options: Serve
     cleanup();
     exit(0);
   };
-  const handlers: Record<string, UnaryHandler> = {
+  const handlers: Handlers = {
     GetMetadata: () => rpc.getMetadata(),
     GetProviderSchema: () => rpc.getProviderSchema(),
     ValidateProviderConfig: (r) => rpc.validateProviderConfig(r),
@@ -140,14 +142,14 @@ export async function serve<P>(definition: ProviderDefinition<P>, options: Serve
   };
   server.addService(
     protocol.provider,
-    Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, unary(log, name, handler)])),
+    Object.fromEntries((Object.keys(handlers) as ProviderRpcName[]).map((name) => [name, unary(log, name, handlers[name])])),
   );
   server.addService(protocol.controller, {
     Shutdown: ((_call, callback) => {
       callback(null, {});
       // Let the response leave before the server goes away.
       setImmediate(() => void shutdown('GRPCController.Shutdown'));
-    }) as grpc.handleUnaryCall<Message, Message>,
+    }) as grpc.handleUnaryCall<Record<string, never>, Record<string, never>>,
   });
 
   const credentials = grpc.ServerCredentials.createSsl(

@@ -85,7 +85,7 @@ export function generateCertificate(options: CertificateOptions = {}): Generated
   const notBefore = new Date(now - (options.backdateMs ?? 3_600_000));
   const notAfter = new Date(now + (options.validForMs ?? 30 * 24 * 3_600_000));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] &= 0x7f;
   const signatureAlgorithm = der.sequence(der.objectIdentifier(OID.ecdsaWithSha256));
   const subject = name(options.commonName ?? 'localhost', options.organization ?? 'cdktf-dhcp-agent');
   const eku = (options.extKeyUsage ?? ['serverAuth']).map((usage) => der.objectIdentifier(OID[usage]));

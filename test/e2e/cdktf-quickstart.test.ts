@@ -64,7 +64,7 @@ describe('examples/quickstart with cdktf deploy / diff / destroy on a lab node',
     assert.equal((await lease('vm1', 'fa:16:3e:65:29:6d')).ip, '172.16.0.10');
   });
 
-  it('checks drift in CI with terraform plan -detailed-exitcode on the synthesized stack', async () => {
+  it('checks drift in CI with terraform plan -detailed-exitcode on the synthesized stack', () => {
     const tf = new TfDir(app.stackDir('quickstart'), app.env);
     assert.equal(tf.run('plan', '-detailed-exitcode', '-input=false', '-no-color').code, 0);
     process.kill(readPid(`${dir()}/pid`)!, 'SIGKILL');

@@ -43,11 +43,11 @@ function throughConstructs(input: HostileInput): ValidationError {
   try {
     const stack = new TerraformStack(app, 'stack');
     const n = new DhcpAgentNode(stack, 'n', { ...CONSTRUCT_NODE, ...(input.target === 'node' ? input.props : {}) });
-    const network = new DhcpNetwork(stack, 'net', { agents: [n], ...CONSTRUCT_NET, ...(input.target === 'network' ? input.props : {}) } as never);
+    const network = new DhcpNetwork(stack, 'net', { agents: [n], ...CONSTRUCT_NET, ...(input.target === 'network' ? input.props : {}) });
     if (input.target === 'port') {
       // What the node serves already, as the same stack would declare it.
       new DhcpPort(stack, 'base', { network, portId: BASE_PORT, macAddress: BASE_MAC, fixedIps: [{ ipAddress: '172.21.0.200' }] });
-      new DhcpPort(stack, 'p', { network, ...CONSTRUCT_PORT, ...input.props } as never);
+      new DhcpPort(stack, 'p', { network, ...CONSTRUCT_PORT, ...input.props });
     }
     app.synth();
   } catch (err) {

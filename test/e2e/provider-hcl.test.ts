@@ -81,7 +81,7 @@ describe('dhcpagent provider with terraform on a lab node', { skip }, () => {
     assert.match(p.stdout, /No changes\./);
   });
 
-  const drift = (what: string, tamper: () => void, expected: RegExp) =>
+  const drift = (what: string, tamper: () => void, expected: RegExp): void => {
     it(`shows ${what} as drift (exit code 2) and repairs it`, async () => {
       tamper();
       const p = plan();
@@ -93,6 +93,7 @@ describe('dhcpagent provider with terraform on a lab node', { skip }, () => {
       assert.equal(plan().code, 0);
       assert.equal((await lease(VM1_MAC, 'v1')).ip, '172.16.0.10');
     });
+  };
 
   drift('a killed dnsmasq', () => process.kill(readPid(`${dir()}/pid`)!, 'SIGKILL'), /dnsmasq is not running/);
   drift('a deleted namespace', () => inNetns(node.netns, `ip netns del qdhcp-${NET}`), /namespace qdhcp-8165bc3d-400a-48a0-9186-bf59f7f94b05 is missing/);

@@ -45,7 +45,7 @@ describe('dhcp-agent status', { skip }, () => {
     const r = status('--lab', LAB);
     assert.equal(r.code, 2, r.out);
     assert.match(r.out, /drift: dnsmasq is not running/);
-    const json = JSON.parse(status('--lab', LAB, '--json').out);
+    const json = JSON.parse(status('--lab', LAB, '--json').out) as { networks: { id: string }[] };
     assert.equal(json.networks[0].id, NET);
   });
 

@@ -11,6 +11,7 @@ import { SshPool } from '../../src/host';
 import { LabError, labDown, labStatus, labUnavailableReason, labUp, vlanUnavailableReason, type Lab } from '../../src/lab';
 import { processesWithTmpfs } from '../../src/lab/mountns';
 import { isolatedNetnsTmpfsPattern } from '../../src/lab/naming';
+import { ipJson } from '../support/ip-json';
 
 const LAB = 'tlabiso';
 const skip = labUnavailableReason();
@@ -136,14 +137,14 @@ describe('lab with isolated nodes and a switch', { skip }, () => {
 
   it('links every node’s eth1 and the VMs plugged into the switch', async () => {
     for (const n of lab.nodes) {
-      const link = JSON.parse(await inNode(n.index, 'ip -j link show dev eth1'))[0];
+      const link = ipJson(await inNode(n.index, 'ip -j link show dev eth1'))[0];
       assert.ok(link.flags.includes('UP'), `n${n.index} eth1 up`);
-      assert.equal(JSON.parse(ip('-n', `${LAB}-s0`, '-j', 'link', 'show', 'dev', `${LAB}-e${n.index}`))[0].master, 'switch');
+      assert.equal(ipJson(ip('-n', `${LAB}-s0`, '-j', 'link', 'show', 'dev', `${LAB}-e${n.index}`))[0].master, 'switch');
     }
     await startDnsmasq(1, { iface: 'eth1', address: '198.51.100.129', host: '02:00:5e:00:53:31,198.51.100.131' });
     const vm = await lab.addVm({ onSwitch: true, name: 'vm-switch', mac: '02:00:5e:00:53:31' });
     assert.equal(vm.node, undefined);
-    assert.equal(JSON.parse(ip('-n', `${LAB}-s0`, '-j', 'link', 'show', 'dev', `${LAB}-t${vm.index}`))[0].master, 'switch');
+    assert.equal(ipJson(ip('-n', `${LAB}-s0`, '-j', 'link', 'show', 'dev', `${LAB}-t${vm.index}`))[0].master, 'switch');
     const lease = await vm.dhcp({ timeoutMs: 8000 });
     assert.equal(lease.ip, '198.51.100.131');
     assert.equal(lease.serverId, '198.51.100.129');
@@ -154,7 +155,7 @@ describe('lab with isolated nodes and a switch', { skip }, () => {
     await startDnsmasq(0, { iface: 'eth1.120', address: '198.51.100.193', host: '02:00:5e:00:53:41,198.51.100.195' });
     const tagged = await lab.addVm({ onSwitch: true, vlanId: 120, name: 'vm-vlan', mac: '02:00:5e:00:53:41' });
     assert.equal(tagged.interfaceName, 'eth0.120');
-    assert.equal(JSON.parse(ip('-n', tagged.netns, '-d', '-j', 'link', 'show', 'dev', 'eth0.120'))[0].linkinfo.info_data.id, 120);
+    assert.equal(ipJson(ip('-n', tagged.netns, '-d', '-j', 'link', 'show', 'dev', 'eth0.120'))[0].linkinfo.info_data.id, 120);
     const lease = await tagged.dhcp({ timeoutMs: 8000 });
     assert.equal(lease.ip, '198.51.100.195');
     assert.equal(lease.serverId, '198.51.100.193');

@@ -226,12 +226,12 @@ describe('systemd lab node', { skip }, () => {
     const before1 = await lab.containerPids(1);
     const reboot = cli('lab', 'reboot', '--name', LAB, '--node', 'n1');
     assert.equal(reboot.status, 0, reboot.stderr);
-    assert.equal(JSON.parse(reboot.stdout).state, 'running');
+    assert.equal((JSON.parse(reboot.stdout) as { state: string }).state, 'running');
     assert.notDeepEqual(await lab.containerPids(1), before1);
     const status = cli('lab', 'status', '--name', LAB);
     assert.equal(status.status, 0, status.stderr);
     assert.deepEqual(
-      JSON.parse(status.stdout).nodes.map((n: { name: string; init: string; container: { state: string } }) => [n.name, n.init, n.container.state]),
+      (JSON.parse(status.stdout) as { nodes: { name: string; init: string; container: { state: string } }[] }).nodes.map((n) => [n.name, n.init, n.container.state]),
       [['n0', 'systemd', 'running'], ['n1', 'systemd', 'running']],
     );
   });

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { SshPool } from '../../src/host';
 import { LabError, defaultLabDir, labDown, labStatus, labUnavailableReason, labUp, loadLab, type Lab } from '../../src/lab';
+import { ipJson } from '../support/ip-json';
 
 const skip = labUnavailableReason();
 
@@ -75,7 +76,7 @@ describe('lab', { skip }, () => {
     for (const n of lab.nodes) {
       assert.ok(alive(n.sshdPid));
       // the bridge lives in the node, is up and has no address
-      const br = JSON.parse(ip('-n', n.netns, '-j', 'addr', 'show', 'dev', n.bridge))[0];
+      const br = ipJson(ip('-n', n.netns, '-j', 'addr', 'show', 'dev', n.bridge))[0];
       assert.ok(br.flags.includes('UP'));
       assert.deepEqual(br.addr_info.filter((a: { family: string }) => a.family === 'inet'), []);
       // only the link's own route: no default route, no forwarding
@@ -203,9 +204,9 @@ describe('lab', { skip }, () => {
       assert.equal(a.netns, `${name}-v0`);
       assert.equal(b.netns, `${name}-v1`);
       assert.equal(b.mac, '02:00:5e:00:53:0b');
-      const eth0 = JSON.parse(ip('-n', a.netns, '-j', 'link', 'show', 'dev', 'eth0'))[0];
+      const eth0 = ipJson(ip('-n', a.netns, '-j', 'link', 'show', 'dev', 'eth0'))[0];
       assert.equal(eth0.address, macA);
-      assert.equal(JSON.parse(ip('-n', lab.node(0).netns, '-j', 'link', 'show', 'dev', `${name}-t0`))[0].master, lab.node(0).bridge);
+      assert.equal(ipJson(ip('-n', lab.node(0).netns, '-j', 'link', 'show', 'dev', `${name}-t0`))[0].master, lab.node(0).bridge);
 
       dnsmasqPid = await startDnsmasq(macA);
       const t0 = Date.now();

@@ -150,15 +150,15 @@ resource "dhcpagent_file" "c" {
     const show = ok(['show', '-json', '-no-color']);
     const json = parseJson(show.out.slice(0, show.out.lastIndexOf('}') + 1)) as { values: { root_module: { resources: { name: string; values: Record<string, JsonValue> }[] } } };
     const byName = Object.fromEntries(json.values.root_module.resources.map((r) => [r.name, r.values]));
-    assert.equal(byName.a!.ratio, 0.1);
-    assert.deepEqual(byName.b!.ratio, new PreciseNumber('12345678901234567890'));
-    assert.deepEqual(byName.a!.labels, { env: 'test' });
-    assert.deepEqual(byName.a!.rules, [
+    assert.equal(byName.a.ratio, 0.1);
+    assert.deepEqual(byName.b.ratio, new PreciseNumber('12345678901234567890'));
+    assert.deepEqual(byName.a.labels, { env: 'test' });
+    assert.deepEqual(byName.a.rules, [
       { name: 'dhcp', port: 67, tags: ['a', 'b'] },
       { name: 'other', port: null, tags: null },
     ]);
-    assert.equal(byName.a!.size, 6);
-    assert.equal(byName.a!.id, `${files}/a.txt`);
+    assert.equal(byName.a.size, 6);
+    assert.equal(byName.a.id, `${files}/a.txt`);
   });
 
   it('detects an out-of-band change (plan exit code 2) and repairs it on apply', () => {

@@ -27,15 +27,15 @@ class CannedHost implements Host {
   readonly label = 'n0';
   readonly scripts: string[] = [];
   constructor(private readonly stdout: string) {}
-  async run(script: string): Promise<ExecResult> {
+  run(script: string): Promise<ExecResult> {
     this.scripts.push(script);
-    return { code: 0, stdout: this.stdout, stderr: '' };
+    return Promise.resolve({ code: 0, stdout: this.stdout, stderr: '' });
   }
-  async writeFile(): Promise<void> {
-    throw new Error('a read writes nothing');
+  writeFile(): Promise<void> {
+    return Promise.reject(new Error('a read writes nothing'));
   }
-  async readFile(): Promise<Buffer | null> {
-    throw new Error('not used');
+  readFile(): Promise<Buffer | null> {
+    return Promise.reject(new Error('not used'));
   }
   async close(): Promise<void> {}
 }

@@ -136,16 +136,16 @@ describe('dhcp-agent render', { concurrency: 4 }, () => {
     const out = printed(await cli('render', file(network)));
     assert.deepEqual(out, expected(network));
     // A few lines spelled out, so the comparison is not only with itself.
-    const host = (out.host as string).split('\n');
+    const host = out.host.split('\n');
     assert.ok(host.includes(`fa:16:3e:65:29:6d,vm1.example.org.,10.0.0.10`));
     assert.ok(host.includes(`fa:16:3e:65:29:6d,tag:dhcpv6,vm1.example.org.,[fd00:1::10]`));
     assert.ok(host.includes(`fa:16:3e:7a:00:01,host-10-0-0-20.openstacklocal,10.0.0.20,set:port-${PXE}`));
-    assert.ok((out.addn_hosts as string).includes('fd00:1::10\tvm1.example.org. vm1\n'));
-    assert.ok((out.opts as string).split('\n').includes(`tag:port-${PXE},tag:ipxe,option:bootfile-name,http://10.0.0.5/boot.ipxe`));
-    assert.ok((out.opts as string).split('\n').includes(`tag:subnet-${SUB4},option:router,10.0.0.1`));
-    assert.ok(!(out.opts as string).endsWith('\n'), 'opts has no trailing newline, as neutron writes it');
+    assert.ok(out.addn_hosts.includes('fd00:1::10\tvm1.example.org. vm1\n'));
+    assert.ok(out.opts.split('\n').includes(`tag:port-${PXE},tag:ipxe,option:bootfile-name,http://10.0.0.5/boot.ipxe`));
+    assert.ok(out.opts.split('\n').includes(`tag:subnet-${SUB4},option:router,10.0.0.1`));
+    assert.ok(!out.opts.endsWith('\n'), 'opts has no trailing newline, as neutron writes it');
     assert.equal(out.leases, '0 fa:16:3e:65:29:6d 10.0.0.10 * *\n0 fa:16:3e:7a:00:01 10.0.0.20 * *\n');
-    const argv = out.argv as string[];
+    const argv = out.argv;
     assert.equal(argv[0], 'dnsmasq');
     assert.ok(argv.includes(`--dhcp-range=set:subnet-${SUB4},10.0.0.0,static,255.255.255.0,86400s`));
     assert.ok(argv.includes(`--dhcp-range=set:subnet-${SUB6},fd00:1::,static,64,86400s`));
@@ -180,13 +180,13 @@ describe('dhcp-agent render', { concurrency: 4 }, () => {
     };
     const out = printed(await cli('render', file(network), '--options', file(options)));
     assert.deepEqual(out, expected(network, options));
-    const argv = out.argv as string[];
+    const argv = out.argv;
     assert.ok(argv.includes(`--dhcp-range=set:subnet-${SUB4},10.0.0.0,static,255.255.255.0,infinite`), 'lease -1 is "infinite"');
     assert.ok(argv.includes('--domain=example.org'));
     assert.ok(argv.includes('--server=9.9.9.9'));
     assert.ok(argv.includes(`--pid-file=/srv/dhcp/dhcp/${NET}/pid`));
-    assert.ok((out.host as string).includes('fa:16:3e:7a:00:01,host-10-0-0-20.example.org,10.0.0.20,'), 'dns_domain in the default fqdn');
-    assert.ok((out.opts as string).includes(`tag:subnet-${SUB6},option6:domain-search,example.org`));
+    assert.ok(out.host.includes('fa:16:3e:7a:00:01,host-10-0-0-20.example.org,10.0.0.20,'), 'dns_domain in the default fqdn');
+    assert.ok(out.opts.includes(`tag:subnet-${SUB6},option6:domain-search,example.org`));
   });
 
   it('uses --dhcp-port for the isolated-metadata route', async () => {
@@ -195,7 +195,7 @@ describe('dhcp-agent render', { concurrency: 4 }, () => {
     const options = { enable_isolated_metadata: true };
     const out = printed(await cli('render', file(twoDhcp), '--options', file(options), '--dhcp-port', 'dhcp-2'));
     assert.deepEqual(out, expected(twoDhcp, options, 'dhcp-2'));
-    assert.ok((out.opts as string).includes('169.254.169.254/32,10.0.0.3'));
+    assert.ok(out.opts.includes('169.254.169.254/32,10.0.0.3'));
     refused(await cli('render', file(twoDhcp), '--dhcp-port', 'no-such-port'), '--dhcp-port', '"no-such-port"', "the id of one of the network's ports");
   });
 

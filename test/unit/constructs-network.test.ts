@@ -138,7 +138,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
     assert.deepEqual(r.subnets, [{ id: uuidV5(`subnet/${networkId}/10.0.0.0/24`), cidr: '10.0.0.0/24', ip_version: 4, gateway_ip: '10.0.0.1', enable_dhcp: true }]);
     assert.equal(r.dhcp_port_id, dhcpPortId('192.0.2.10', networkId));
     assert.equal(r.dhcp_mac_address, dhcpPortMac('192.0.2.10', networkId));
-    assert.match(r.dhcp_mac_address as string, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+    assert.match(r.dhcp_mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
     // First host address that is not the gateway.
     assert.deepEqual(r.dhcp_ip_addresses, ['10.0.0.2']);
     for (const key of [
@@ -502,7 +502,7 @@ describe('DhcpNetwork: tokens are not validated', () => {
       name: Token.asString(v('name').value),
       physicalInterface: v('nic').stringValue,
       vlanId: v('vlan', 'number').numberValue,
-      dnsDomain: Fn.lookup({ prod: 'example.org' }, 'prod', 'openstacklocal'),
+      dnsDomain: Fn.lookup({ prod: 'example.org' }, 'prod', 'openstacklocal') as string,
       leaseDurationSeconds: v('lease', 'number').numberValue,
       mtu: v('mtu', 'number').numberValue,
       dnsServers: v('dns', 'list(string)').listValue,

@@ -131,7 +131,7 @@ describe('DhcpAgentNode: provider', () => {
 });
 
 describe('DhcpAgentNode: validation', () => {
-  const make = (props: Record<string, unknown>) => () => new DhcpAgentNode(newStack(), 'n', { host: '192.0.2.10', ...props } as never);
+  const make = (props: Record<string, unknown>) => () => new DhcpAgentNode(newStack(), 'n', { host: '192.0.2.10', ...props });
 
   it('host', () => {
     assertRejects(make({ host: 'bad host!' }), { where: WHERE, path: 'host', got: '"bad host!"', allowed: 'an IPv4/IPv6 address or a host name' });
@@ -248,7 +248,7 @@ describe('DhcpAgentNode: tokens are not validated', () => {
     new DhcpAgentNode(stack, 'n', {
       host: v('host').stringValue,
       port: v('port', 'number').numberValue,
-      user: Fn.lookup({ prod: 'ops' }, 'prod', 'root'),
+      user: Fn.lookup({ prod: 'ops' }, 'prod', 'root') as string,
       privateKeyPath: Token.asString(v('key').value),
       hostKeySha256: v('fp').stringValue,
       become: v('become').stringValue as 'sudo',

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { DhcpNetwork, DhcpPort } from '../../constructs';
 import { specFromValue } from '../../src/provider/resources/network';
 import { portSpecFromValue } from '../../src/provider/resources/port';
+import type { ObjectValue } from '../../src/provider/cty';
 import { newNode, newStack, resourcesOf, synth } from './constructs-support';
 
 function build(mode: 'provider' | 'provisioner', carrier?: 'terraform_data' | 'null_resource', optValue = '172.16.0.5') {
@@ -30,9 +31,9 @@ describe('portable mode', () => {
     const network = payloads.find((p) => p.dhcp_agent === 'network')!;
     const port = payloads.find((p) => p.dhcp_agent === 'port')!;
     const strip = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !['depends_on', 'provider'].includes(k)));
-    assert.deepEqual(specFromValue(JSON.parse(network.payload)), specFromValue(strip(resourcesOf(provider, 'dhcpagent_network')[0]) as never));
-    assert.deepEqual(portSpecFromValue(JSON.parse(port.payload)), portSpecFromValue(strip(resourcesOf(provider, 'dhcpagent_port')[0]) as never));
-    assert.deepEqual(JSON.parse(network.payload).dhcp_ip_addresses, ['172.16.0.2'], 'addresses are allocated at synth time');
+    assert.deepEqual(specFromValue(JSON.parse(network.payload) as ObjectValue), specFromValue(strip(resourcesOf(provider, 'dhcpagent_network')[0]) as never));
+    assert.deepEqual(portSpecFromValue(JSON.parse(port.payload) as ObjectValue), portSpecFromValue(strip(resourcesOf(provider, 'dhcpagent_port')[0]) as never));
+    assert.deepEqual((JSON.parse(network.payload) as ObjectValue).dhcp_ip_addresses, ['172.16.0.2'], 'addresses are allocated at synth time');
   });
 
   it('runs the handlers from create and destroy provisioners that read only self, replaced before destroyed', () => {

@@ -76,7 +76,7 @@ describe('provider installation at synthesis', () => {
     );
     assert.equal(lock, `${HEADER}\n${providerLockBlock()}`);
     // The constraint equals the version in required_providers, as cdktf-cli requires to skip `terraform providers lock`.
-    const config = JSON.parse(readFileSync(join(outdir, 'stacks', 'site', 'cdk.tf.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(outdir, 'stacks', 'site', 'cdk.tf.json'), 'utf8')) as { terraform: { required_providers: Record<string, unknown> } };
     assert.deepEqual(config.terraform.required_providers.dhcpagent, { source: PROVIDER_SOURCE, version });
   });
 

@@ -111,9 +111,9 @@ describe('issue 10: smaller', () => {
     const r = planWithDrift(networkSchema, prior, { ...prior, node: { host: 'b', port: 22, state_path: '/y' } }, []);
     assert.deepEqual(r.requiresReplace, [['node', 'host'], ['node', 'state_path']]);
     assert.equal(r.diagnostics?.length, 1);
-    assert.equal(r.diagnostics![0].severity, 'warning');
-    assert.match(r.diagnostics![0].summary, /node\.host, node\.state_path changed: replacement/);
-    assert.match(r.diagnostics![0].detail ?? '', /torn down on the old node \(dnsmasq stopped, its leases lost\)/);
+    assert.equal(r.diagnostics[0].severity, 'warning');
+    assert.match(r.diagnostics[0].summary, /node\.host, node\.state_path changed: replacement/);
+    assert.match(r.diagnostics[0].detail ?? '', /torn down on the old node \(dnsmasq stopped, its leases lost\)/);
     assert.equal(planWithDrift(networkSchema, prior, { ...prior, name: 'x' }, []).diagnostics, undefined);
   });
 });

@@ -318,7 +318,7 @@ describe('portFromNeutronJson', () => {
       deviceOwner: '',
       extraDhcpOpts: [{ optName: 'mtu', optValue: '1400', ipVersion: 4 }],
     });
-    assert.ok(!('dnsAssignment' in value!));
+    assert.ok(!('dnsAssignment' in value));
     assert.deepEqual(portFromNeutronJson({ id: P1, mac_address: 'fa:16:3e:11:22:33' }).value?.fixedIps, []);
   });
 
@@ -398,7 +398,7 @@ describe('networkFromNeutronJson', () => {
     assert.equal(value?.dnsDomain, 'example.org.');
     assert.deepEqual(value?.subnets[0], expectedSubnetV4);
     assert.deepEqual(value?.ports[1], expectedPort);
-    assert.deepEqual(validateNetwork(value!), []);
+    assert.deepEqual(validateNetwork(value), []);
   });
 
   it('accepts {"network": …}, absent lists and null fields', () => {
@@ -431,7 +431,7 @@ describe('networkFromOpenstackCli', () => {
     assert.deepEqual(value?.subnets.map((s) => s.id), [SUB4, SUB6]);
     assert.deepEqual(value?.ports.map((p) => p.id), [DHCP, P1]);
     assert.equal(value?.name, 'private');
-    assert.deepEqual(validateNetwork(value!), []);
+    assert.deepEqual(validateNetwork(value), []);
   });
 
   it('reads the "a, b" subnets string of openstackclient < 4.0', () => {

@@ -71,7 +71,7 @@ describe('cty msgpack codec', () => {
     const bytes = encodeMsgpack({ id: UNKNOWN }, t.object({ id: t.string }));
     const raw = decode(bytes) as Record<string, unknown>;
     assert.ok(raw.id instanceof ExtData);
-    assert.equal((raw.id as ExtData).type, 0);
+    assert.equal(raw.id.type, 0);
 
     // Refinement maps have integer keys, which @msgpack/msgpack cannot encode from JS: hand-made.
     const notNullWithPrefix = Uint8Array.from([0x82, 0x01, 0xc2, 0x02, 0xa3, ...Buffer.from('pre')]); // {1: false, 2: "pre"}
@@ -80,7 +80,7 @@ describe('cty msgpack codec', () => {
     const value = decodeMsgpack(wire, t.object({ a: t.string, b: t.string, c: t.list(t.string) })) as ObjectValue;
     assert.equal(value.a, UNKNOWN);
     assert.ok(isUnknown(value.b));
-    assert.deepEqual((value.b as Unknown).refinements, { notNull: true, stringPrefix: 'pre' });
+    assert.deepEqual(value.b.refinements, { notNull: true, stringPrefix: 'pre' });
     assert.deepEqual((value.c as Unknown).refinements, { lengthLower: 1, lengthUpper: 3 });
   });
 
@@ -94,7 +94,7 @@ describe('cty msgpack codec', () => {
     const value = decodeMsgpack(encode({ a: '0.1', b: '12345678901234567890', c: 7, d: BigInt('9007199254740993') }, { useBigInt64: true }), type) as ObjectValue;
     assert.equal(value.a, 0.1);
     assert.ok(value.b instanceof PreciseNumber);
-    assert.equal((value.b as PreciseNumber).text, '12345678901234567890');
+    assert.equal(value.b.text, '12345678901234567890');
     assert.equal(value.c, 7);
     assert.deepEqual(value.d, new PreciseNumber('9007199254740993'));
   });

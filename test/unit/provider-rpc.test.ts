@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import { decodeMsgpack, encodeMsgpack, PreciseNumber, t, UNKNOWN, type ObjectValue } from '../../src/provider/cty';
 import { ProviderError } from '../../src/provider/diagnostics';
 import { createLogger } from '../../src/provider/log';
-import { loadProtocol, type Message } from '../../src/provider/proto';
+import { loadProtocol } from '../../src/provider/proto';
 import type { ProviderDefinition, ResourceType } from '../../src/provider/resource';
 import { ProviderRpc } from '../../src/provider/rpc';
 import { blockType, type Schema } from '../../src/provider/schema';
+import type { Decoded, DynamicValue, ProviderRpcName, RequestOf, ResponseOf } from '../../src/provider/tfplugin6';
 
 const schema: Schema = {
   version: 1,
@@ -20,17 +21,17 @@ const type = blockType(schema);
 const protocol = loadProtocol();
 
 /** Sends a message through the real protobuf encoding, as gRPC would. */
-function wire(messageType: string, message: Message): Message {
+function wire<T extends object>(messageType: string, message: T): Decoded<T> {
   const codec = protocol.root.lookupType(`tfplugin6.${messageType}`);
-  return codec.decode(codec.encode(message).finish()) as Message;
+  return codec.decode(codec.encode(message).finish()) as unknown as Decoded<T>;
 }
 
-function dyn(value: ObjectValue | null): Message {
+function dyn(value: ObjectValue | null): DynamicValue {
   return { msgpack: Buffer.from(encodeMsgpack(value, type)) };
 }
 
-function state(response: Message, field: string): unknown {
-  const dv = response[field] as Message | undefined;
+function state<R extends object>(response: R, field: keyof R): unknown {
+  const dv = response[field] as DynamicValue | null | undefined;
   return dv?.msgpack?.length ? decodeMsgpack(dv.msgpack, type) : undefined;
 }
 
@@ -55,14 +56,19 @@ function makeRpc(overrides: Partial<ResourceType<{ token: string }>> = {}, calls
     typeName: 'test',
     version: '1.0.0',
     providerSchema: { attributes: { token: { type: t.string, optional: true } } },
-    configure: (config) => ({ data: { token: String(config.token) } }),
+    configure: (config) => ({ data: { token: config.token as string } }),
     resources: [resource],
   };
   return new ProviderRpc(definition, createLogger({ level: 'off' }));
 }
 
-async function call(rpc: ProviderRpc, method: keyof ProviderRpc, requestType: string, request: Message): Promise<Message> {
-  const fn = rpc[method] as (r: Message) => Message | Promise<Message>;
+async function call<K extends ProviderRpcName>(
+  rpc: ProviderRpc,
+  method: Uncapitalize<K> & keyof ProviderRpc,
+  requestType: K,
+  request: RequestOf<K>,
+): Promise<Decoded<ResponseOf<K>>> {
+  const fn = rpc[method] as unknown as (this: ProviderRpc, r: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>;
   const response = await fn.call(rpc, wire(`${requestType}.Request`, request));
   return wire(`${requestType}.Response`, response);
 }
@@ -72,11 +78,11 @@ describe('ProviderRpc', () => {
     const response = await call(makeRpc(), 'getProviderSchema', 'GetProviderSchema', {});
     assert.deepEqual(Object.keys(response.resource_schemas), ['test_thing']);
     assert.equal(Number(response.resource_schemas.test_thing.version), 1);
-    assert.equal(response.provider.block.attributes[0].name, 'token');
-    assert.equal(response.server_capabilities.get_provider_schema_optional, true);
-    assert.equal(response.server_capabilities.plan_destroy, false);
+    assert.equal(response.provider!.block!.attributes[0].name, 'token');
+    assert.equal(response.server_capabilities!.get_provider_schema_optional, true);
+    assert.equal(response.server_capabilities!.plan_destroy, false);
     const metadata = await call(makeRpc(), 'getMetadata', 'GetMetadata', {});
-    assert.deepEqual(metadata.resources.map((r: Message) => r.type_name), ['test_thing']);
+    assert.deepEqual(metadata.resources.map((r) => r.type_name), ['test_thing']);
   });
 
   it('plans a create with computed attributes unknown, from a null prior state', async () => {
@@ -147,7 +153,7 @@ describe('ProviderRpc', () => {
     assert.equal(state(response, 'new_state'), null);
     assert.equal(response.diagnostics[0].summary, 'Invalid name');
     assert.equal(response.diagnostics[0].detail, 'names must be short');
-    assert.deepEqual(response.diagnostics[0].attribute.steps.map((step: Message) => step.attribute_name), ['name']);
+    assert.deepEqual(response.diagnostics[0].attribute!.steps.map((step) => step.attribute_name), ['name']);
   });
 
   it('reports unknown values left after apply and values that do not fit the schema', async () => {

@@ -4,6 +4,7 @@ import { t, UNKNOWN, type ObjectValue } from '../../src/provider/cty';
 import { changedAttributes, copyFromPrior, markUnknown, nullObject, planDefault, replacementPaths, unknownPaths, unknownWhereNull } from '../../src/provider/plan';
 import type { PlanRequest } from '../../src/provider/resource';
 import { blockType, schemaToProto, validateSchema, type Schema } from '../../src/provider/schema';
+import type { SchemaAttribute, SchemaNestedBlock } from '../../src/provider/tfplugin6';
 
 const schema: Schema = {
   version: 2,
@@ -42,19 +43,19 @@ describe('schema', () => {
   });
 
   it('encodes as the tfplugin6 Schema message (types as JSON bytes, markdown descriptions by default)', () => {
-    const proto = schemaToProto(schema) as { version: number; block: { version: number; attributes: Record<string, unknown>[]; block_types: Record<string, unknown>[] } };
+    const proto = schemaToProto(schema) as { version: number; block: { version: number; attributes: SchemaAttribute[]; block_types: SchemaNestedBlock[] } };
     assert.equal(proto.version, 2);
     assert.equal(proto.block.version, 2);
-    const byName = Object.fromEntries(proto.block.attributes.map((a) => [a.name, a]));
-    assert.equal(String(byName.tags!.type), '["set","string"]');
-    assert.equal(byName.name!.required, true);
-    assert.equal(byName.name!.description_kind, 1);
-    assert.equal(byName.token!.description_kind, 0);
-    assert.equal(byName.token!.sensitive, true);
-    assert.equal(byName.ports!.type, undefined);
-    assert.deepEqual((byName.ports!.nested_type as { nesting: number }).nesting, 2);
-    assert.equal(proto.block.block_types[0]!.type_name, 'timeouts');
-    assert.equal(proto.block.block_types[0]!.nesting, 1);
+    const byName = Object.fromEntries(proto.block.attributes.map((a) => [a.name ?? '', a]));
+    assert.equal(String(byName.tags.type), '["set","string"]');
+    assert.equal(byName.name.required, true);
+    assert.equal(byName.name.description_kind, 1);
+    assert.equal(byName.token.description_kind, 0);
+    assert.equal(byName.token.sensitive, true);
+    assert.equal(byName.ports.type, undefined);
+    assert.deepEqual(byName.ports.nested_type!.nesting, 2);
+    assert.equal(proto.block.block_types[0].type_name, 'timeouts');
+    assert.equal(proto.block.block_types[0].nesting, 1);
   });
 
   it('reports every mistake at once', () => {
