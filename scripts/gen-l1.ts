@@ -127,15 +127,7 @@ interface SchemaNode {
   readonly attributes?: Record<string, { nested_type?: { nesting_mode: string; attributes: SchemaNode['attributes'] } }>;
 }
 
-/**
- * `cdktf synth --hcl` renders what the generated `…ToHclTerraform` functions describe. The
- * generator marks every attribute of object type `isBlock: true`, which is right for blocks
- * but not for nested attributes (all of this provider's objects are nested attributes):
- * Terraform answers `node { … }` with "Blocks of type "node" are not expected here". With
- * `isBlock: false` cdktf's renderer writes `subnets = [{ … }]` for lists, but a lone object
- * (`type: "struct"`) comes out as `[object Object]`: its list path writes one object as `{ … }`,
- * so a single nested attribute is described as a list of that one value.
- */
+/** The HCL fix-up (hclAttributesNotBlocks) holds only for nested attributes that are lists, sets or single objects. */
 function checkOnlyNestedAttributes(schema: Json): void {
   const problems: string[] = [];
   const visitAttributes = (attributes: SchemaNode['attributes'], at: string) => {
@@ -155,6 +147,15 @@ function checkOnlyNestedAttributes(schema: Json): void {
   if (problems.length) throw new Error(`gen-l1: the schema has what the HCL fix-up does not handle:\n  ${problems.join('\n  ')}`);
 }
 
+/**
+ * `cdktf synth --hcl` renders what the generated `…ToHclTerraform` functions describe. The
+ * generator marks every attribute of object type `isBlock: true`, which is right for blocks
+ * but not for nested attributes (all of this provider's objects are nested attributes):
+ * Terraform answers `node { … }` with "Blocks of type "node" are not expected here". With
+ * `isBlock: false` cdktf's renderer writes `subnets = [{ … }]` for lists, but a lone object
+ * (`type: "struct"`) comes out as `[object Object]`: its list path writes one object as `{ … }`,
+ * so a single nested attribute is described as a list of that one value.
+ */
 function hclAttributesNotBlocks(text: string): string {
   return text.replace(/isBlock: true,(\s*)type: "(struct|list|set)",/g, (_m, space: string, type: string) => `isBlock: false,${space}type: "${type === 'struct' ? 'list' : type}",`);
 }
