@@ -32,7 +32,7 @@ export const GENERATED_DIR = join(repoRoot, 'constructs', 'l1', 'generated');
 /** The dumped schema, kept beside the classes so that a review sees what they come from. */
 export const SCHEMA_FILE = 'schema.json';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Proto = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ function attributeJson(a: Proto): Json {
   const nested = a.nested_type as Proto | undefined;
   const out: Record<string, Json> = {};
   if (nested) {
-    out.nested_type = { attributes: attributesJson(nested.attributes as Proto[]), nesting_mode: NESTING[nested.nesting as number]! };
+    out.nested_type = { attributes: attributesJson(nested.attributes as Proto[]), nesting_mode: NESTING[nested.nesting as number] };
   } else {
     out.type = JSON.parse(Buffer.from(a.type as Uint8Array).toString('utf8')) as Json;
   }
@@ -69,7 +69,7 @@ function blockJson(block: Proto): Json {
     out.block_types = Object.fromEntries(
       blockTypes.map((b) => [
         b.type_name as string,
-        { nesting_mode: NESTING[b.nesting as number]!, block: blockJson(b.block as Proto), ...(b.min_items ? { min_items: b.min_items as number } : {}), ...(b.max_items ? { max_items: b.max_items as number } : {}) },
+        { nesting_mode: NESTING[b.nesting as number], block: blockJson(b.block as Proto), ...(b.min_items ? { min_items: b.min_items as number } : {}), ...(b.max_items ? { max_items: b.max_items as number } : {}) },
       ]),
     );
   }
@@ -90,7 +90,7 @@ export function sortKeys(value: Json): Json {
   return Object.fromEntries(
     Object.keys(value)
       .sort()
-      .map((k) => [k, sortKeys(value[k]!)]),
+      .map((k) => [k, sortKeys(value[k])]),
   );
 }
 
@@ -165,7 +165,7 @@ function hclAttributesNotBlocks(text: string): string {
  * provider's source host; dhcp-agent.local is a private name that is never looked up.
  */
 function dropRegistryLinks(text: string): string {
-  const host = PROVIDER_SOURCE.split('/')[0]!.replace(/\./g, '\\.');
+  const host = PROVIDER_SOURCE.split('/')[0].replace(/\./g, '\\.');
   return text
     .replace(new RegExp(`^\\s*\\*\\n\\s*\\* Docs at Terraform Registry: \\{@link https://${host}/[^}]*\\}\\n`, 'gm'), '')
     .replace(new RegExp(`^\\s*\\* Docs at Terraform Registry: \\{@link https://${host}/[^}]*\\}\\n`, 'gm'), '')
@@ -199,9 +199,9 @@ function finishTypeScript(files: Map<string, string>): void {
     getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
     fileExists: (p) => paths.has(p) || ts.sys.fileExists(p),
     readFile: (p) => paths.get(p) ?? ts.sys.readFile(p),
-    readDirectory: ts.sys.readDirectory,
-    directoryExists: ts.sys.directoryExists,
-    getDirectories: ts.sys.getDirectories,
+    readDirectory: ts.sys.readDirectory.bind(ts.sys),
+    directoryExists: ts.sys.directoryExists.bind(ts.sys),
+    getDirectories: ts.sys.getDirectories.bind(ts.sys),
   };
   const service = ts.createLanguageService(host);
   const edit = (fileName: string, changes: readonly ts.TextChange[]) => {

@@ -53,7 +53,7 @@ export class DhcpagentProvider extends generated.DhcpagentProvider {
    */
   override get goneNodes(): string[] {
     if (super.goneNodes === undefined) super.goneNodes = [];
-    return super.goneNodes!;
+    return super.goneNodes;
   }
 
   override set goneNodes(value: string[] | undefined) {

@@ -9,7 +9,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GENERATED_DIR, SCHEMA_FILE, generateL1, providerSchemaJson, staleFiles } from '../../scripts/gen-l1';
+import { GENERATED_DIR, SCHEMA_FILE, generateL1, providerSchemaJson, staleFiles, type Json } from '../../scripts/gen-l1';
 
 const repoRoot = resolve(__dirname, '..', '..');
 
@@ -20,7 +20,7 @@ describe('L1 bindings: the stale check', () => {
   before(async () => {
     copy = join(mkdtempSync(join(tmpdir(), 'l1-stale-')), 'generated');
     cpSync(GENERATED_DIR, copy, { recursive: true });
-    expected = await generateL1(JSON.parse(readFileSync(join(GENERATED_DIR, SCHEMA_FILE), 'utf8')));
+    expected = await generateL1(JSON.parse(readFileSync(join(GENERATED_DIR, SCHEMA_FILE), 'utf8')) as Json);
   });
   after(() => rmSync(resolve(copy, '..'), { recursive: true, force: true }));
 
@@ -53,7 +53,7 @@ describe('L1 bindings: the stale check', () => {
       timeout: 300_000,
     });
     assert.equal(r.status, 1, r.stderr);
-    const names = [...r.stderr.matchAll(/^stale L1 binding: (\S+): /gm)].map((m) => resolve(repoRoot, m[1]!));
+    const names = [...r.stderr.matchAll(/^stale L1 binding: (\S+): /gm)].map((m) => resolve(repoRoot, m[1]));
     assert.deepEqual(names.sort(), [join(copy, 'extra.ts'), join(copy, 'node', 'index.ts'), join(copy, 'port', 'index.ts'), join(copy, 'provider', 'index.ts')].sort());
     assert.match(r.stderr, /run `npm run gen:l1`/);
   });
