@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/cdktf.out/**', '**/.gen/**', 'examples/**/node_modules/**', '.scratch/**', '.e2e/**', '.demo/**', '.plan/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'constructs/l1/generated/**', '**/cdktf.out/**', '**/.gen/**', 'examples/**/node_modules/**', '.scratch/**', '.e2e/**', '.demo/**', '.plan/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
