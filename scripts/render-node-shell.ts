@@ -40,13 +40,13 @@ function specs(): Record<string, NetworkSpec> {
 function recorder(save: (script: string) => void, stdout: string): Host {
   return {
     label: 'render',
-    async run(script: string): Promise<ExecResult> {
+    run(script: string): Promise<ExecResult> {
       save(script);
-      return { code: 0, stdout, stderr: '' };
+      return Promise.resolve({ code: 0, stdout, stderr: '' });
     },
     async writeFile() {},
-    async readFile() {
-      return null;
+    readFile() {
+      return Promise.resolve(null);
     },
     async close() {},
   };
