@@ -6,13 +6,15 @@
  * Without --entry/--outfile it also bundles the CLI (src/cli/bundle-entry.ts → dist/cli.cjs).
  *
  * Terraform starts the provider 3–4 times per command, so start-up time matters: one minified
- * file with the tfplugin6 .proto text and the package version embedded loads in ~100 ms, where
- * resolving hundreds of modules from node_modules (or compiling TypeScript with tsx) takes 3x that.
+ * file with the tfplugin6 .proto text, the node-side shell files and the package version embedded
+ * loads in ~100 ms, where resolving hundreds of modules from node_modules (or compiling
+ * TypeScript with tsx) takes 3x that.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { readShellFiles } from './shell-files.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +41,7 @@ export async function bundleProvider(options = {}) {
     define: {
       __TFPLUGIN6_PROTO__: JSON.stringify(proto),
       __PACKAGE_VERSION__: JSON.stringify(version),
+      __NODE_SHELL_FILES__: JSON.stringify(readShellFiles()),
     },
     // ssh2's optional native addons: it falls back to pure JavaScript when they cannot load.
     external: ['cpu-features', '*.node'],

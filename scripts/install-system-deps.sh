@@ -3,7 +3,8 @@
 set -euo pipefail
 # systemd-container and debootstrap: the systemd lab node (`lab up --init systemd`), whose root
 # image debootstrap builds from this machine's Debian mirror the first time it is needed.
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap)
+# And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: lint, type-check, build, then every test in one node:test run (so the summary at
-# the end counts them all). Lab tests start daemons and namespaces: one file at a time.
+# `npm test`: lint (eslint, shellcheck), type-check, build, then every test in one node:test run
+# (so the summary at the end counts them all). Lab tests start daemons and namespaces: one file
+# at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx eslint .
+npm run --silent lint
 npx tsc -p tsconfig.json
 npm run --silent build
 shopt -s nullglob

@@ -12,7 +12,7 @@ import { cidrContains, parseCidr } from '../model/ip';
 import { namespaceName } from '../model/naming';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type HostRoute, type Subnet } from '../model/types';
 import { checkResult } from './errors';
-import { networkDir } from './context';
+import { networkDir } from './stored-network';
 import { Script } from './script';
 import { parseSections, sectionText } from './sections';
 import type { NetworkSpec } from './spec';

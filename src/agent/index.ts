@@ -6,4 +6,4 @@ export { applyNode, createNode, updateNode, readNode, deleteNode, PrerequisiteEr
 export { deriveNetwork, setupScript, CHECKSUM_CHAIN, type DerivedNetwork } from './network-script';
 export { monitorPaths } from './monitor';
 export { validateNetworkSpec, validatePortSpec, validateNodeSpec, assertValidNetworkSpec } from './validate-spec';
-export { networkDir, portsDir, lockFile } from './context';
+export { networkDir, portsDir, lockFile } from './stored-network';

@@ -6,17 +6,16 @@ import type { Host } from '../host/types';
 import { sh } from '../host/quote';
 import { canonicalIp } from '../model/ip';
 import { canonicalJson } from './canonical-json';
-import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './context';
+import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
 import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
-import { NETWORK_LIB } from './network-lib.sh';
+import { NETWORK_LIB, STATE_PATH_LIB } from './shell';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
 import { lockedRunTimeoutMs, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertDhcpAddressesFree, assertValidNetworkSpec } from './validate-spec';
-import { STATE_PATH_LIB } from './state-path.sh';
 import { networkUnitTemplate } from './systemd-units';
 
 /** What a network looks like on a node, as observed. */

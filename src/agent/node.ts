@@ -7,7 +7,9 @@ import { sh, shq } from '../host/quote';
 import { ValidationError } from '../model/errors';
 import { checkResult } from './errors';
 import { monitorPaths, monitorScript } from './monitor';
-import { STATE_PATH_LIB } from './state-path.sh';
+import { shellFile, shellVars } from '../host/shell-files';
+import { COMMON_LIB, STATE_PATH_LIB } from './shell';
+import { lockFileParts } from './stored-network';
 import { SYSTEMD_UNIT_DIR, monitorUnit, networkUnitTemplate, networkUnitTemplateName } from './systemd-units';
 import { Script, sha256 } from './script';
 import { parseSections, sectionPairs, sectionText } from './sections';
@@ -45,77 +47,31 @@ function preflight(spec: NodeSpec): void {
   if (issues.length) throw new ValidationError(issues);
 }
 
-/** Prints `missing <what>` lines for absent tools, and defines dnsmasq_version for FACTS; changes nothing. */
-const TOOLS = String.raw`
-need() { command -v "$1" >/dev/null 2>&1 || echo "missing $2"; }
-dnsmasq_version() { dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1; }
-echo @@missing
-need ip 'ip (Debian/Ubuntu: iproute2)'
-if command -v ip >/dev/null 2>&1 && ! ip -j link show lo >/dev/null 2>&1; then echo "missing JSON output from ip (iproute2 too old: need ip -j)"; fi
-need iptables 'iptables (Debian/Ubuntu: iptables)'
-need dnsmasq 'dnsmasq (Debian/Ubuntu: dnsmasq-base)'
-for c in flock setsid base64 sha256sum cmp awk sed; do need "$c" "$c (coreutils/util-linux/diffutils)"; done
-if command -v dnsmasq >/dev/null 2>&1; then
-  v=$(dnsmasq_version)
-  if [ -z "$v" ]; then echo "missing a dnsmasq that reports its version"
-  elif [ "$(printf '%s\n%s\n' "$MIN_DNSMASQ" "$v" | sort -V | head -n 1)" != "$MIN_DNSMASQ" ]; then echo "missing dnsmasq >= $MIN_DNSMASQ (found $v)"; fi
-fi
-`;
+/** Prints `missing <what>` lines for absent tools; changes nothing. */
+const TOOLS = COMMON_LIB + shellVars({ MIN_DNSMASQ: MIN_DNSMASQ_VERSION }) + shellFile('agent/sh/node-tools.sh');
 
 /** Tries what only a real namespace shows (netns support, the CHECKSUM target) in a throw-away namespace. */
-const PROBE = String.raw`
-if command -v ip >/dev/null 2>&1; then
-  probe="dhcp-agent-probe-$$"
-  if ip netns add "$probe" 2>/dev/null; then
-    if command -v iptables >/dev/null 2>&1 && ! ip netns exec "$probe" iptables -w -t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill 2>/dev/null; then
-      echo "missing the iptables CHECKSUM target in network namespaces (kernel module xt_CHECKSUM)"
-    fi
-    ip netns del "$probe"
-  else
-    echo "missing network namespace support (ip netns add failed: need root or sudo, and a kernel with netns)"
-  fi
-fi
-`;
+const PROBE = shellFile('agent/sh/node-probe.sh');
 
-const FACTS = String.raw`
-echo @@facts
-echo "hostname $(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
-echo "kernel $(uname -r)"
-echo "dnsmasq $(dnsmasq_version)"
-echo "iptables $(iptables --version 2>/dev/null | sed -n 's/.*(\(.*\)).*/\1/p')"
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "boot systemd"
-elif command -v crontab >/dev/null 2>&1; then echo "boot cron"
-else echo "boot none"; fi
-`;
+/** `@@facts`; after TOOLS (common.sh's functions). */
+const FACTS = shellFile('agent/sh/node-facts.sh');
 
-const OBSERVE = String.raw`
-echo @@state; if [ -d "$STATE" ]; then echo 1; else echo 0; fi
-echo @@networks; for f in "$STATE"/dhcp/*/network.json; do [ -e "$f" ] && basename "$(dirname "$f")"; done; true
-echo @@monitor
-p=$(cat "$MONITOR_PID" 2>/dev/null || true)
-if [ -n "$p" ] && tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$MONITOR"; then echo "pid $p"; else echo "pid"; fi
-if [ -e "$MONITOR" ]; then echo "sha $(sha256sum < "$MONITOR" | cut -d' ' -f1)"; else echo "sha"; fi
-echo @@units
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  for u in "$UNIT" "$NET_TEMPLATE"; do
-    if [ -e "$UNIT_DIR/$u" ]; then echo "sha $u $(sha256sum < "$UNIT_DIR/$u" | cut -d' ' -f1)"; else echo "sha $u"; fi
-  done
-  echo "monitor $(systemctl show -p ActiveState --value "$UNIT" 2>/dev/null) $(systemctl is-enabled "$UNIT" 2>/dev/null || true)"
-fi
-echo @@end
-`;
+/** What readNode compares: the state directory, the networks, the monitor and its units. */
+function observe(spec: NodeSpec): string {
+  const p = monitorPaths(spec.statePath);
+  const vars = {
+    STATE: spec.statePath,
+    MONITOR: p.script,
+    MONITOR_PID: p.pidFile,
+    UNIT: p.unit,
+    NET_TEMPLATE: networkUnitTemplateName(spec.statePath),
+    UNIT_DIR: SYSTEMD_UNIT_DIR,
+  };
+  return shellVars(vars) + shellFile('agent/sh/node-observe.sh');
+}
 
 function header(spec: NodeSpec): string {
-  const p = monitorPaths(spec.statePath);
-  return [
-    `STATE=${shq(spec.statePath)}`,
-    `MONITOR=${shq(p.script)}`,
-    `MONITOR_PID=${shq(p.pidFile)}`,
-    `UNIT=${shq(p.unit)}`,
-    `NET_TEMPLATE=${shq(networkUnitTemplateName(spec.statePath))}`,
-    `UNIT_DIR=${shq(SYSTEMD_UNIT_DIR)}`,
-    `MIN_DNSMASQ=${MIN_DNSMASQ_VERSION}`,
-  ].join('\n');
+  return sh`STATE=${spec.statePath}`;
 }
 
 /** Checks prerequisites, creates the state directory and (re)starts the monitor. */
@@ -169,7 +125,7 @@ export const createNode = applyNode;
 export const updateNode = applyNode;
 
 export async function readNode(host: Host, spec: NodeSpec): Promise<NodeState | null> {
-  const script = new Script().add(header(spec)).step('observe node').add(TOOLS, FACTS, OBSERVE).toString();
+  const script = new Script().step('observe node').add(TOOLS, FACTS, observe(spec)).toString();
   const result = checkResult(host.label, 'node', await host.run(script), 'observe node');
   const sec = parseSections(result.stdout);
   if (sectionText(sec, 'state') !== '1') return null;
@@ -203,6 +159,7 @@ export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOption
   preflight(spec);
   checkGeneration(opts.generation);
   const p = monitorPaths(spec.statePath);
+  const locks = lockFileParts(spec.statePath);
   const script = new Script().add(header(spec));
   if (opts.generation !== undefined) script.exitIfOtherGeneration(nodeGenerationFile(spec.statePath), opts.generation);
   script
@@ -223,7 +180,7 @@ export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOption
     // Only the agent's own files: a state path set to a shared directory must survive.
     .add(
       sh`rm -f ${p.script} ${p.pidFile} ${p.log} ${nodeGenerationFile(spec.statePath)}`,
-      sh`rm -f ${spec.statePath}/dhcp/.*.lock`,
+      `rm -f ${shq(locks.prefix)}*${shq(locks.suffix)}`,
       sh`rmdir ${spec.statePath}/dhcp 2>/dev/null || true`,
       sh`rmdir ${spec.statePath} 2>/dev/null || true`,
       'echo left=',
@@ -263,15 +220,8 @@ function cronMarker(statePath: string): string {
   return `# dhcp-agent-monitor ${monitorPaths(statePath).unit}`;
 }
 
-/**
- * Reads root's crontab into $CRON: empty when root has none; the script fails (changing
- * nothing) when crontab -l fails for another reason, rather than replace what it could not read.
- */
-const READ_CRONTAB = String.raw`
-if CRON=$(crontab -l 2>&1); then :
-elif printf '%s' "$CRON" | grep -qi 'no crontab'; then CRON=
-else echo "cannot read root's crontab, so it is left as it is: $CRON" >&2; exit 1
-fi`;
+/** Reads root's crontab into $CRON, or fails changing nothing (see sh/read-crontab.sh). */
+const READ_CRONTAB = shellFile('agent/sh/read-crontab.sh').trimEnd();
 
 export function cronInstall(statePath: string): string {
   // State paths are validated to plain path characters, safe unquoted in a crontab line.

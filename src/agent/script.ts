@@ -48,11 +48,14 @@ export function prelude(): string {
 /**
  * The EXIT trap that reports the failed step; `onFailure` (shell text) runs first, when the
  * script exits non-zero. A SIGKILL runs no trap: what must survive one is made resumable on
- * the node instead (see recover_ports in network-lib.sh.ts).
+ * the node instead (see recover_ports in sh/network-lib.sh).
  */
 function exitTrap(onFailure = ''): string {
   const undo = onFailure ? `${onFailure} >&2 || true; ` : '';
-  return `trap 'rc=$?; if [ "$rc" -ne 0 ]; then ${undo}echo "${FAILED_STEP_MARKER} $STEP $rc" >&2; fi' EXIT`;
+  return [
+    "# shellcheck disable=SC2154 # rc is assigned in the trap's own text, which shellcheck 0.9 does not follow.",
+    `trap 'rc=$?; if [ "$rc" -ne 0 ]; then ${undo}echo "${FAILED_STEP_MARKER} $STEP $rc" >&2; fi' EXIT`,
+  ].join('\n');
 }
 
 /** Shell text that decodes `content` into `path` atomically (temp file + rename). */
@@ -104,7 +107,7 @@ export class Script {
   lock(lockFile: string, waitSeconds = nodeBudget.lockWaitSeconds): this {
     this.parts.push(
       `exec 9>>${shq(lockFile)}`,
-      sh`flock -w ${waitSeconds} 9 || { echo "another writer held the lock "${lockFile}" for more than "${waitSeconds}" s; nothing was changed" >&2; exit 1; }`,
+      sh`flock -w ${waitSeconds} 9 || { printf 'another writer held the lock %s for more than %s s; nothing was changed\n' ${lockFile} ${waitSeconds} >&2; exit 1; }`,
     );
     return this;
   }

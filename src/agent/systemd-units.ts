@@ -12,6 +12,7 @@
  * they are; `%i` (not `%I`) keeps their `-`.
  */
 import { createHash } from 'node:crypto';
+import { networkPaths } from '../dnsmasq/paths';
 
 function stateDigest(statePath: string): string {
   return createHash('sha256').update(statePath).digest('hex').slice(0, 8);
@@ -59,7 +60,9 @@ export function monitorUnit(statePath: string, monitorScript: string): string {
  * daemonizes and writes the pid file systemd then tracks.
  */
 export function networkUnitTemplate(statePath: string): string {
-  const setup = `${statePath}/dhcp/%i/setup.sh`;
+  // `%i`: systemd puts the instance, the network id, in place of a network id.
+  const paths = networkPaths(statePath, '%i');
+  const setup = `${paths.confDir}/setup.sh`;
   return [
     '[Unit]',
     `Description=cdktf-dhcp-agent network %i: dnsmasq in namespace qdhcp-%i (${statePath})`,
@@ -70,7 +73,7 @@ export function networkUnitTemplate(statePath: string): string {
     '',
     '[Service]',
     'Type=forking',
-    `PIDFile=${statePath}/dhcp/%i/pid`,
+    `PIDFile=${paths.pidFile}`,
     `ExecStartPre=/bin/sh ${setup} unit-prepare`,
     `ExecStart=/bin/sh ${setup} unit-start`,
     'ExecReload=/bin/kill -HUP $MAINPID',

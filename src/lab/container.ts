@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile, readlink, rmdir, writeFile } from 'node:fs/promises';
+import { shellFile } from '../host/shell-files';
 import { LabError, processAlive, processCommandLine, runCommand, sleep, type CommandResult } from './exec';
 import { readPid, tail } from './sshd';
 import { requireProgram } from './tools';
@@ -46,14 +47,8 @@ function cgroupRoots(): string[] {
   return v1.length > 0 ? v1 : ['/sys/fs/cgroup'];
 }
 
-/** Moves itself into the cgroups named in `$1` (colon separated), then execs the rest. */
-const ENTER_CGROUPS = String.raw`set -e
-IFS=:
-for d in $1; do mkdir -p "$d"; echo $$ > "$d/cgroup.procs"; done
-unset IFS
-shift
-exec "$@"
-`;
+/** Moves itself into the cgroups named in `$1` (colon separated), then execs the rest (sh/enter-cgroups.sh). */
+const ENTER_CGROUPS = shellFile('lab/sh/enter-cgroups.sh');
 
 /** Boots the container (nspawn detaches from this process) and returns nspawn's pid. */
 export async function startContainer(spec: ContainerSpec): Promise<number> {

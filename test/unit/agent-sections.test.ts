@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { parseContext } from '../../src/agent/context';
+import { parseContext } from '../../src/agent/stored-network';
 import { AgentStepError, checkResult, ExistsError } from '../../src/agent/errors';
 import { failedStep, FAILED_STEP_MARKER, Script } from '../../src/agent/script';
 import { keyValues, parseSections, sectionPairs, sectionText } from '../../src/agent/sections';

@@ -10,7 +10,7 @@ import { deriveNetwork } from '../../agent/network-script';
 import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
 import { discoverNetwork } from '../../agent/discover';
 import { dhcpAddressIssues, validateNetworkSpec } from '../../agent/validate-spec';
-import { readContext } from '../../agent/context';
+import { readContext } from '../../agent/stored-network';
 import { ValidationError, isError } from '../../model/errors';
 import { withDefaults } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';

@@ -5,7 +5,7 @@
  */
 import { applyPort, deletePort, readPort } from '../../agent/port';
 import type { PortSpec } from '../../agent/spec';
-import { readContext } from '../../agent/context';
+import { readContext } from '../../agent/stored-network';
 import { validatePortSpec } from '../../agent/validate-spec';
 import { ValidationError, type ValidationIssue } from '../../model/errors';
 import { checkIp, validatePort } from '../../model/validate';

@@ -30,9 +30,19 @@ export function portsDir(statePath: string, networkId: string): string {
   return `${networkDir(statePath, networkId)}/ports`;
 }
 
-/** Lock file outside the network directory, so that deleting the directory happens under it. */
+/**
+ * A network's lock file is `<prefix><network id><suffix>`: outside the network directory, so
+ * that deleting the directory happens under it. The process monitor (monitor.sh), which finds
+ * the networks itself, gets the two parts.
+ */
+export function lockFileParts(statePath: string): { readonly prefix: string; readonly suffix: string } {
+  return { prefix: `${statePath}/dhcp/.`, suffix: '.lock' };
+}
+
+/** The lock file every writer of the network holds (flock). */
 export function lockFile(statePath: string, networkId: string): string {
-  return `${statePath}/dhcp/.${networkId}.lock`;
+  const { prefix, suffix } = lockFileParts(statePath);
+  return `${prefix}${networkId}${suffix}`;
 }
 
 export function queueKey(host: Host, statePath: string, networkId: string): string {

@@ -1,11 +1,10 @@
-/**
- * The check every node and network apply makes before it writes under the state path: root runs
- * the scripts kept there (the process monitor, the network units), so a state path that anyone
- * but root can write to, or that hangs under such a directory, would hand that user root.
- * The agent refuses such a path rather than taking it over: chown-ing a directory someone else
- * made could follow their links, and their files would stay in it.
- */
-export const STATE_PATH_LIB = String.raw`
+# shellcheck shell=sh
+# The check every node and network apply makes before it writes under the state path: root runs
+# the scripts kept there (the process monitor, the network units), so a state path that anyone
+# but root can write to, or that hangs under such a directory, would hand that user root.
+# The agent refuses such a path rather than taking it over: chown-ing a directory someone else
+# made could follow their links, and their files would stay in it.
+
 # check_state_path <state path>: the state path and its dhcp/ (links resolved) are directories
 # owned by root and writable by nobody else, and so is every directory above them, except that
 # a sticky one (/tmp) may be writable by all.
@@ -33,4 +32,3 @@ check_state_dir() {
     exit 1
   fi
 }
-`;

@@ -1,15 +1,17 @@
-/**
- * Constant shell functions shared by every per-network script (setup.sh on the node, and the
- * create/read/delete scripts the handlers send). They read only the variables set by the
- * generated header (see network-script.ts); no value is interpolated here.
- *
- * Notes on the lab and on real nodes:
- * - Devices are inspected with `ip`, never /sys/class/net: /sys shows the network namespace
- *   that mounted it, which is not the caller's when sshd was started with `nsenter --net`.
- * - /proc/sys/net is per network namespace of the reading process, so sysctls are written
- *   from inside the namespace.
- */
-export const NETWORK_LIB = String.raw`
+# shellcheck shell=sh
+# Functions shared by every per-network script: setup.sh on the node, and the create, read,
+# delete and port scripts the handlers send (src/agent/network.ts, port.ts). They read the
+# variables of the header network-script.ts renders (networkHeader: NET_ID, NS, DIR, …; a port
+# script sets fewer, see port.ts) and EXIT_RETRY, which src/agent/shell.ts sets; no value is
+# spliced into this text.
+#
+# Notes on the lab and on real nodes:
+# - Devices are inspected with `ip`, never /sys/class/net: /sys shows the network namespace
+#   that mounted it, which is not the caller's when sshd was started with `nsenter --net`.
+# - /proc/sys/net is per network namespace of the reading process, so sysctls are written
+#   from inside the namespace.
+
+# shellcheck disable=SC2034 # STEP is read by the EXIT trap of the script's prelude (script.ts).
 step() { STEP=$1; }
 fail() { echo "$*" >&2; exit 1; }
 ns_exists() { ip -n "$NS" link show lo >/dev/null 2>&1; }
@@ -116,13 +118,11 @@ assemble_file() {
 # Whether systemd supervises this network's dnsmasq: systemd runs and the agent installed its
 # network unit template on this node (see systemd-units.ts). Otherwise the agent and the
 # process monitor start dnsmasq themselves.
-supervised() {
-  [ -d /run/systemd/system ] && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ] && command -v systemctl >/dev/null 2>&1
-}
+supervised() { under_systemd && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ]; }
 unit_main_pid() { systemctl show -p MainPID --value "$UNIT" 2>/dev/null || true; }
 # Installs the unit template from file $1 where systemd runs (daemon-reload only on a change).
 install_unit_template() {
-  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  if under_systemd; then
     if cmp -s "$1" "$UNIT_DIR/$UNIT_TEMPLATE"; then rm -f "$1"; return 0; fi
     cp "$1" "$UNIT_DIR/.$UNIT_TEMPLATE.new" && rm -f "$1"
     mv -f "$UNIT_DIR/.$UNIT_TEMPLATE.new" "$UNIT_DIR/$UNIT_TEMPLATE"
@@ -217,6 +217,7 @@ plumb() {
   # /proc/sys/net is per namespace: written from inside it. Without promote_secondaries, deleting
   # an IPv4 primary address deletes the secondary ones of its subnet with it (a new address of
   # the same subnet is a secondary until then).
+  # shellcheck disable=SC2016 # $1 is the inner shell's: it runs inside the namespace.
   ip netns exec "$NS" sh -c '
     f=/proc/sys/net/ipv6/conf/$1/accept_ra; if [ -w "$f" ]; then echo 0 > "$f"; fi
     f=/proc/sys/net/ipv4/conf/$1/promote_secondaries; if [ -w "$f" ]; then echo 1 > "$f"; fi' sh "$NSDEV"
@@ -323,7 +324,7 @@ record_loaded() {
 # f006be7). Debian 12 ships 2.90. There a reload is a restart; the leases file keeps the leases.
 hup_is_safe() {
   [ "$TAGGED" = 0 ] && return 0
-  v=$(dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  v=$(dnsmasq_version)
   [ -n "$v" ] && [ "$(printf '%s\n%s\n' 2.91 "$v" | sort -V | head -n 1)" = 2.91 ]
 }
 reload_dnsmasq() {
@@ -408,7 +409,7 @@ observe() {
   echo "@@assembled"
   if [ -d "$DIR" ]; then for k in host addn opts; do printf '%s ' "$k"; assemble "$k" 2>/dev/null | sha256sum; done; fi
   echo "@@ports"
-  if [ -d "$PORTS_DIR" ]; then (cd "$PORTS_DIR" && ls -- *.json 2>/dev/null | wc -l); else echo 0; fi
+  if [ -d "$PORTS_DIR" ]; then (cd "$PORTS_DIR" && set -- ./*.json && if [ -e "$1" ]; then echo "$#"; else echo 0; fi); else echo 0; fi
   echo "@@leases"; flag test -e "$DIR/leases"
   echo "@@txn"; flag stale_ports_txn
   echo "@@interface"; cat "$DIR/interface" 2>/dev/null || true; echo
@@ -461,7 +462,7 @@ reload_allocations() {
 # EXIT_RETRY so the writer renders again.
 check_serial() {
   have=$(cat "$DIR/$1" 2>/dev/null || echo 0)
-  if [ "$have" != "$2" ]; then echo "$1=$have"; exit 75; fi
+  if [ "$have" != "$2" ]; then echo "$1=$have"; exit "$EXIT_RETRY"; fi
 }
 bump_serial() {
   for f in "$@"; do
@@ -482,12 +483,12 @@ begin_ports() {
   txn="$PORTS_DIR/.txn" ids=$*
   rm -rf "$PORTS_DIR/.txn.done"
   mkdir "$txn"
+  printf '%s\n' "$@" > "$txn/.ids.new"
   for id in $ids; do
     set -- "$PORTS_DIR/$id".*
     if [ -e "$1" ]; then cp -p "$@" "$txn/"; fi
   done
   # The list last: without it nothing was changed yet, and recovery only drops the copies.
-  printf '%s\n' $ids > "$txn/.ids.new"
   mv -f "$txn/.ids.new" "$txn/ids"
 }
 commit_ports() {
@@ -525,4 +526,3 @@ release_lease() {
   iface=$(cat "$DIR/interface" 2>/dev/null) || return 0
   ip netns exec "$NS" dhcp_release "$iface" "$@" 2>/dev/null || true
 }
-`;
