@@ -282,13 +282,13 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
           ? undefined
           : addresses
             ? this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, macAddress: p.macAddress, ipAddresses: addresses[j] }]))
-            : (Lazy.anyValue({
+            : Lazy.anyValue({
                 // Resolved after attribute conversion: written in Terraform's snake_case already.
                 produce: () => {
                   const all = this.dhcpAddresses();
                   return this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, mac_address: p.macAddress, ip_addresses: all[j] }]));
                 },
-              }) as unknown as { id: string; macAddress: string; ipAddresses: string[] }[]),
+              }),
       bridge: props.bridge,
       physicalInterface: props.physicalInterface,
       vlanId: props.vlanId,
