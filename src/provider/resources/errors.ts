@@ -8,13 +8,15 @@ import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
 import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, isError, moreIssues } from '../../model/errors';
 import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
+import type { PathRenames } from '../table';
+
+export type { PathRenames };
 
 /**
  * Maps a camelCase spec path (`network.subnets[0].gatewayIp`) to an attribute path. `renames`
- * maps spec path prefixes to attribute path prefixes, longest first; the rest is snake_cased.
+ * (from the resource's table, `renamesOf`) maps spec path prefixes to attribute path prefixes,
+ * longest first; the rest is snake_cased.
  */
-export type PathRenames = readonly (readonly [string, readonly PathStep[]])[];
-
 export function attributePathFor(specPath: string, renames: PathRenames): AttributePath {
   for (const [prefix, to] of [...renames].sort((a, b) => b[0].length - a[0].length)) {
     if (specPath === prefix || specPath.startsWith(prefix + '.') || specPath.startsWith(prefix + '[')) {
