@@ -51,7 +51,7 @@ export const SSH_CONNECTION_FIELDS: readonly SshConnectionField[] = [
     type: 'string',
     description: `The node's host key fingerprint as \`ssh-keygen -lf\` prints it (\`SHA256:…\`). ${HOST_KEY_RULE}`,
   },
-  { field: 'knownHostsPath', attribute: 'known_hosts_path', type: 'string', description: "A known_hosts file that lists the node's host key." },
+  { field: 'knownHostsPath', attribute: 'known_hosts_path', type: 'string', description: "A known_hosts file that lists the node's host key (`~` expands)." },
   { field: 'insecureIgnoreHostKey', attribute: 'insecure_ignore_host_key', type: 'boolean', description: 'Accept any host key. Only for throw-away test nodes.' },
   { field: 'become', attribute: 'become', type: 'string', description: 'Set to `sudo` to run as root through passwordless `sudo -n` when {user} is not root.' },
 ];
