@@ -5,7 +5,8 @@ import { AGENT_OPTIONS, AGENT_OPTION_JSON_KEYS, NETWORK_AGENT_OPTIONS } from '..
 import { DEFAULT_AGENT_OPTIONS } from '../../src/model/types';
 import { UNKNOWN, t } from '../../src/provider/cty';
 import { providerTable } from '../../src/provider/definition';
-import { attributePathFor } from '../../src/provider/resources/errors';
+import { attributePathFor, importHint } from '../../src/provider/resources/errors';
+import { parseImportId } from '../../src/provider/resources/import-id';
 import { networkTable } from '../../src/provider/resources/network';
 import { nodeTable } from '../../src/provider/resources/node';
 import { portTable } from '../../src/provider/resources/port';
@@ -184,5 +185,13 @@ describe('SSH connection fields', () => {
       "Exactly one of `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey: true` must be set (the `DhcpAgentNode` construct and import ids use `knownHostsPath: '~/.ssh/known_hosts'` when none is).",
     );
     assert.throws(() => renderDoc('{hostKey}', 'terraform'), /no SSH connection field hostKey/);
+  });
+
+  it('are the query keys of import ids, and the hint a failed create gives reads back as the same connection', () => {
+    const c = { host: '192.0.2.1', port: 2222, user: 'ops', privateKeyPath: '~/.ssh/id', hostKeySha256: undefined, knownHostsPath: '~/.ssh/known_hosts', insecureIgnoreHostKey: undefined, become: 'sudo', statePath: '/srv/agent' } as const;
+    const hint = importHint(c, 'net-1');
+    assert.equal(hint, "terraform import <resource address> 'ops@192.0.2.1:2222/net-1?private_key_path=~/.ssh/id&known_hosts_path=~/.ssh/known_hosts&become=sudo&state_path=/srv/agent'");
+    assert.deepEqual(parseImportId(/'(.*)'/.exec(hint)![1]!, 1).connection, c);
+    assert.throws(() => parseImportId('h/n?port=1', 1), /unknown key "port" \(known: private_key_path, host_key_sha256, known_hosts_path, insecure_ignore_host_key, become, state_path, neutron_state_path\)/);
   });
 });

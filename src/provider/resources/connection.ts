@@ -149,6 +149,17 @@ export function normaliseNode(value: Value | undefined): Value {
   return withRowDefaults(ROWS, obj(value));
 }
 
+/** The `node` attributes an import id carries as query keys: all but the address (`user@host:port`). */
+export const IMPORT_QUERY_KEYS: readonly string[] = ROWS.map((r) => r.name).filter((n) => n !== 'host' && n !== 'port' && n !== 'user');
+
+/** The query of an import id for `c`: its settings that are set, in table order. */
+export function importQuery(c: NodeConnection): [string, string][] {
+  return IMPORT_QUERY_KEYS.flatMap((name): [string, string][] => {
+    const value = c[FIELD_OF[name]];
+    return value ? [[name, String(value)]] : [];
+  });
+}
+
 /** `user@host:port`, as messages name a node (the same label the SSH host uses). */
 export function nodeLabel(c: NodeConnection): string {
   return sshLabel(c);
