@@ -20,32 +20,30 @@ export type AgentMode = 'provider' | 'provisioner';
 
 /** Properties of a {@link DhcpAgentNode}. */
 export interface DhcpAgentNodeProps {
-  /** Address or host name the node is reached at over SSH. */
+  /** Address or host name of the node. */
   readonly host: string;
-  /**
-   * SSH port.
-   * @default 22
-   */
+  /** SSH port. Default: `22`. @default 22 */
   readonly port?: number;
-  /**
-   * Login user; a user other than root needs `become: 'sudo'`.
-   * @default 'root'
-   */
+  /** Login user. Default: `root`; other users need `become: 'sudo'`. @default 'root' */
   readonly user?: string;
   /**
-   * Path of a private key file on the machine that runs `cdktf deploy` (`~` expands). Only the
-   * path is stored in Terraform state, never the key.
+   * Path of a private key file on the machine running Terraform (`~` expands). Default: the keys of
+   * the ssh-agent at `SSH_AUTH_SOCK`.
+   *
+   * Only the path is stored in Terraform state, never the key.
    * @default - the keys of the ssh-agent at `SSH_AUTH_SOCK`
    */
   readonly privateKeyPath?: string;
   /**
-   * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Set at most one of
-   * `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey`.
+   * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of
+   * `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey: true` must be set (the
+   * `DhcpAgentNode` construct and import ids use `knownHostsPath: '~/.ssh/known_hosts'` when none
+   * is).
    * @default - checked against `knownHostsPath`
    */
   readonly hostKeySha256?: string;
   /**
-   * A known_hosts file that lists the node's host key.
+   * A known_hosts file that lists the node's host key (`~` expands).
    * @default '~/.ssh/known_hosts' when neither hostKeySha256 nor insecureIgnoreHostKey is set
    */
   readonly knownHostsPath?: string;
@@ -55,7 +53,7 @@ export interface DhcpAgentNodeProps {
    */
   readonly insecureIgnoreHostKey?: boolean;
   /**
-   * Become root through passwordless `sudo -n`.
+   * Set to `sudo` to run as root through passwordless `sudo -n` when `user` is not root.
    * @default - none (the user is root)
    */
   readonly become?: 'sudo';

@@ -33,7 +33,10 @@ export const RESOURCE_TABLES: readonly (readonly [string, Table])[] = [
  * Where TypeScript declares the SSH connection fields, `[file, interface]`: the TSDoc of these
  * interfaces' properties is kept equal to the table.
  */
-export const SSH_FIELD_DECLARATIONS: readonly (readonly [string, string])[] = [['src/host/ssh-config.ts', 'SshHostConfig']];
+export const SSH_FIELD_DECLARATIONS: readonly (readonly [string, string])[] = [
+  ['src/host/ssh-config.ts', 'SshHostConfig'],
+  ['constructs/dhcp-agent-node.ts', 'DhcpAgentNodeProps'],
+];
 
 function typeLabel(type: CtyType): string {
   if (typeof type === 'string') return type === 'bool' ? 'Boolean' : type[0]!.toUpperCase() + type.slice(1);

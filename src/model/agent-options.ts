@@ -24,12 +24,11 @@ export interface AgentOptionRow {
   readonly attribute?: string;
   /** The `DhcpNetwork` prop (the attribute in camelCase), when a network sets the option. */
   readonly prop?: string;
-  /** For people (Terraform docs, TSDoc); says the default as `Default: \`…\``. */
+  /** The `dhcpagent_network` attribute's description (and docs); says the default as `Default: \`…\``. */
   readonly description?: string;
 }
 
-/** The agent options, in neutron's order. */
-export const AGENT_OPTIONS: readonly AgentOptionRow[] = [
+const OPTIONS = [
   {
     neutron: 'dns_domain',
     field: 'dnsDomain',
@@ -106,10 +105,18 @@ export const AGENT_OPTIONS: readonly AgentOptionRow[] = [
   // Set through the node (`node.state_path`), and derived from the DHCP port id.
   { neutron: 'state_path', field: 'statePath', kind: 'string' },
   { neutron: 'interface_name', field: 'interfaceName', kind: 'string' },
-];
+] as const satisfies readonly AgentOptionRow[];
+
+/** The agent options, in neutron's order. */
+export const AGENT_OPTIONS: readonly AgentOptionRow[] = OPTIONS;
+
+/** The `DhcpNetwork` props that set agent options (each also a `dhcpagent_network` attribute, snake_cased). */
+export type AgentOptionProp = Extract<(typeof OPTIONS)[number], { prop: string }>['prop'];
 
 /** The option rows a network sets (a `dhcpagent_network` attribute and a `DhcpNetwork` prop each). */
-export const NETWORK_AGENT_OPTIONS = AGENT_OPTIONS.filter((o): o is AgentOptionRow & { attribute: string; prop: string; description: string } => o.attribute !== undefined);
+export const NETWORK_AGENT_OPTIONS = AGENT_OPTIONS.filter(
+  (o): o is AgentOptionRow & { attribute: string; prop: AgentOptionProp; description: string } => o.attribute !== undefined,
+);
 
 interface OptionSpec {
   readonly field: keyof AgentOptions;
