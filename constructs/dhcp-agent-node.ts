@@ -2,7 +2,8 @@ import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../src/model/errors';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../src/model/secrets';
-import { checkNodeHost, checkStatePath, checkUnixUser } from '../src/model/validate';
+import { checkStatePath } from '../src/model/validate';
+import { sshConnectionField } from '../src/host/ssh-connection';
 import { DEFAULT_AGENT_OPTIONS } from '../src/model/types';
 import { DhcpagentProvider } from './l1/provider';
 import { NodeResource, type NodeConnection } from './l1/resources';
@@ -133,24 +134,21 @@ export class DhcpAgentNode extends Construct {
   constructor(scope: Construct, id: string, props: DhcpAgentNodeProps) {
     super(scope, id);
     const issues: ValidationIssue[] = [];
-    checkUnlessToken(issues, props.host, (h) => checkNodeHost(h, 'host'));
-    checkUnlessToken(issues, props.port, (p) =>
-      p === undefined || (Number.isInteger(p) && p >= 1 && p <= 65535) ? null : { path: 'port', value: p, allowed: 'a TCP port from 1 to 65535' },
-    );
-    checkUnlessToken(issues, props.user, (u) => (u === undefined ? null : checkUnixUser(u, 'user')));
+    const ssh = (field: keyof DhcpAgentNodeProps) => (x: unknown) => (x === undefined ? null : sshConnectionField(field).check!(x, field));
+    checkUnlessToken(issues, props.host, ssh('host'));
+    checkUnlessToken(issues, props.port, ssh('port'));
+    checkUnlessToken(issues, props.user, ssh('user'));
     checkUnlessToken(issues, props.privateKeyPath, (k) =>
       k === undefined || (k.length > 0 && !keyMaterialIn(k))
         ? null
         : { path: 'privateKeyPath', value: k ? KEY_MATERIAL_SHOWN_AS : k, allowed: `${PRIVATE_KEY_PATH_RULE}${k ? `; found ${keyMaterialIn(k)}` : ''}` },
     );
-    checkUnlessToken(issues, props.hostKeySha256, (f) =>
-      f === undefined || /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(f) ? null : { path: 'hostKeySha256', value: f, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' },
-    );
+    checkUnlessToken(issues, props.hostKeySha256, ssh('hostKeySha256'));
     const trust = [props.hostKeySha256, props.knownHostsPath, props.insecureIgnoreHostKey ? true : undefined].filter((x) => x !== undefined);
     if (trust.length > 1) {
       issues.push({ path: 'hostKeySha256', value: { hostKeySha256: props.hostKeySha256, knownHostsPath: props.knownHostsPath, insecureIgnoreHostKey: props.insecureIgnoreHostKey }, allowed: 'at most one of hostKeySha256, knownHostsPath and insecureIgnoreHostKey' });
     }
-    checkUnlessToken(issues, props.become, (b) => (b === undefined || b === 'sudo' ? null : { path: 'become', value: b, allowed: '"sudo" or unset' }));
+    checkUnlessToken(issues, props.become, ssh('become'));
     checkUnlessToken(issues, props.statePath, (p) => (p === undefined ? null : checkStatePath(p, 'statePath')));
     checkUnlessToken(issues, props.mode, (m) => (m === undefined || m === 'provider' || m === 'provisioner' ? null : { path: 'mode', value: m, allowed: '"provider" or "provisioner"' }));
     checkUnlessToken(issues, props.carrier, (c) =>

@@ -10,6 +10,9 @@
  * TypeScript.
  */
 
+import type { ValidationIssue } from '../model/errors';
+import { checkNodeHost, checkUnixUser } from '../model/validate';
+
 /** How a description is shown: to Terraform (HCL) readers or to TypeScript readers. */
 export type DocStyle = 'terraform' | 'typescript';
 
@@ -24,7 +27,11 @@ export interface SshConnectionField {
   readonly default?: string | number | boolean;
   /** With `{name}` placeholders; see {@link renderDoc}. */
   readonly description: string;
+  /** Refuses a bad value that is set (`path` names it as the caller's readers write it). */
+  readonly check?: (value: unknown, path: string) => ValidationIssue | null;
 }
+
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 
 /**
  * What the code enforces about host keys: `resolveSshHostConfig` refuses a config unless exactly
@@ -36,9 +43,16 @@ export const HOST_KEY_RULE =
   'Exactly one of {hostKeySha256}, {knownHostsPath} and {insecureIgnoreHostKey=true} must be set (the `DhcpAgentNode` construct and import ids use {knownHostsPath=~/.ssh/known_hosts} when none is).';
 
 export const SSH_CONNECTION_FIELDS: readonly SshConnectionField[] = [
-  { field: 'host', attribute: 'host', type: 'string', required: true, description: 'Address or host name of the node.' },
-  { field: 'port', attribute: 'port', type: 'number', default: 22, description: 'SSH port. Default: `22`.' },
-  { field: 'user', attribute: 'user', type: 'string', default: 'root', description: 'Login user. Default: `root`; other users need {become=sudo}.' },
+  { field: 'host', attribute: 'host', type: 'string', required: true, description: 'Address or host name of the node.', check: checkNodeHost },
+  {
+    field: 'port',
+    attribute: 'port',
+    type: 'number',
+    default: 22,
+    description: 'SSH port. Default: `22`.',
+    check: (x, path) => (typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535 ? null : { path, value: x, allowed: 'a TCP port from 1 to 65535' }),
+  },
+  { field: 'user', attribute: 'user', type: 'string', default: 'root', description: 'Login user. Default: `root`; other users need {become=sudo}.', check: checkUnixUser },
   {
     field: 'privateKeyPath',
     attribute: 'private_key_path',
@@ -50,10 +64,17 @@ export const SSH_CONNECTION_FIELDS: readonly SshConnectionField[] = [
     attribute: 'host_key_sha256',
     type: 'string',
     description: `The node's host key fingerprint as \`ssh-keygen -lf\` prints it (\`SHA256:…\`). ${HOST_KEY_RULE}`,
+    check: (x, path) => (typeof x === 'string' && FINGERPRINT.test(x) ? null : { path, value: x, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' }),
   },
   { field: 'knownHostsPath', attribute: 'known_hosts_path', type: 'string', description: "A known_hosts file that lists the node's host key (`~` expands)." },
   { field: 'insecureIgnoreHostKey', attribute: 'insecure_ignore_host_key', type: 'boolean', description: 'Accept any host key. Only for throw-away test nodes.' },
-  { field: 'become', attribute: 'become', type: 'string', description: 'Set to `sudo` to run as root through passwordless `sudo -n` when {user} is not root.' },
+  {
+    field: 'become',
+    attribute: 'become',
+    type: 'string',
+    description: 'Set to `sudo` to run as root through passwordless `sudo -n` when {user} is not root.',
+    check: (x, path) => (x === 'sudo' ? null : { path, value: x, allowed: '"sudo" or unset' }),
+  },
 ];
 
 /** The field named `field`; throws for a name the table does not hold (a typo in a caller). */

@@ -10,43 +10,29 @@ import { DEFAULT_AGENT_OPTIONS } from '../../model/types';
 import { SSH_CONNECTION_FIELDS, renderDoc } from '../../host/ssh-connection';
 import { isUnknown, t } from '../cty';
 import type { ObjectValue, Value } from '../cty';
-import type { NestedAttribute } from '../schema';
-import { attributeOf, rowIssues, withRowDefaults, type Row } from '../table';
+import { rowIssues, withRowDefaults, type Row } from '../table';
 import { bool, num, obj, str } from './values';
 import { errorDiagnostic, type Diagnostic } from '../diagnostics';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../../model/secrets';
 import { formatIssue } from '../../model/errors';
-import { checkNodeHost, checkStatePath, checkUnixUser } from '../../model/validate';
-
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+import { checkStatePath } from '../../model/validate';
 
 /** Where a resource's spec keeps the state path (validation reports it there). */
 type StatePathSpec = 'statePath' | 'options.statePath';
 
-/** The SSH fields' Terraform flags and checks; names, types, defaults and descriptions are `SSH_CONNECTION_FIELDS`'. */
+/** The SSH fields' Terraform flags; names, types, defaults, checks and descriptions are `SSH_CONNECTION_FIELDS`'. */
 const SSH_ROW_EXTRAS: Readonly<Record<string, Partial<Row>>> = {
-  host: { replace: true, validate: checkNodeHost },
-  port: {
-    presence: 'optional+computed',
-    replace: true,
-    validate: (x, p) => {
-      const n = num(x as Value);
-      return n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535 ? null : { path: p, value: n ?? x, allowed: 'a TCP port from 1 to 65535' };
-    },
-  },
-  user: { presence: 'optional+computed', validate: checkUnixUser },
+  host: { replace: true },
+  port: { presence: 'optional+computed', replace: true },
+  user: { presence: 'optional+computed' },
   // A path is no secret, but a key pasted here by mistake (file(...)) must not be shown.
   private_key_path: { sensitive: true },
-  host_key_sha256: {
-    validate: (x, p) => (typeof x === 'string' && FINGERPRINT.test(x) ? null : { path: p, value: x, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' }),
-  },
-  become: { validate: (x, p) => (x === 'sudo' ? null : { path: p, value: x, allowed: '"sudo" (or unset)' }) },
 };
 
 const CTY = { string: t.string, number: t.number, boolean: t.bool } as const;
 
 /** The rows of the `node` attribute: the SSH connection fields, then the state path. */
-export function nodeRows(statePathSpec: StatePathSpec): Row[] {
+function nodeRows(statePathSpec: StatePathSpec): Row[] {
   return [
     ...SSH_CONNECTION_FIELDS.map(
       (f): Row => ({
@@ -54,6 +40,8 @@ export function nodeRows(statePathSpec: StatePathSpec): Row[] {
         type: CTY[f.type],
         presence: f.required ? 'required' : 'optional',
         ...(f.default !== undefined ? { default: f.default } : {}),
+        // Numbers arrive as PreciseNumber when they do not fit a double.
+        ...(f.check ? { validate: (x, p) => f.check!(f.type === 'number' ? (num(x as Value) ?? x) : x, p) } : {}),
         description: renderDoc(f.description, 'terraform'),
         ...SSH_ROW_EXTRAS[f.attribute],
       }),
@@ -90,8 +78,6 @@ export function nodeRow(statePathSpec: StatePathSpec): Row {
 
 /** Every row is the same whichever resource carries it, but for where its spec keeps the state path. */
 const ROWS = nodeRows('statePath');
-
-export const nodeAttribute = attributeOf(nodeRow('statePath')) as NestedAttribute;
 
 export interface NodeConnection {
   readonly host: string;

@@ -23,7 +23,7 @@ import type { Schema } from '../schema';
 import { renamesOf, schemaOf, type PathRenames, type Row, type Table } from '../table';
 import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
-import { planWithDrift, operationLabel } from './drift-plan';
+import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
 import { bool, known, list, num, obj, str, strings } from './values';
@@ -40,7 +40,6 @@ function optionRow(field: keyof AgentOptions): Row {
 }
 
 const POOL_MODES = '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).';
-const DRIFT_DOC = 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.';
 
 export const networkTable: Table = {
   version: 0,
@@ -191,7 +190,7 @@ export const networkTable: Table = {
     { name: 'addresses', type: t.list(t.string), presence: 'computed', description: 'Addresses on the DHCP device, CIDR form.' },
     { name: 'dnsmasq_pid', type: t.number, presence: 'computed', description: 'Observed dnsmasq process id (never a reason for a change on its own).' },
     { name: 'port_count', type: t.number, presence: 'computed', description: 'Observed number of client ports kept on the node.' },
-    { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DOC },
+    { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
   ],
 };
 

@@ -16,7 +16,7 @@ import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
 import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode } from './connection';
-import { planWithDrift, operationLabel } from './drift-plan';
+import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
@@ -81,12 +81,7 @@ export const portTable: Table = {
         ],
       },
     },
-    {
-      name: 'drift',
-      type: t.list(t.string),
-      presence: 'computed',
-      description: 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.',
-    },
+    { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
   ],
 };
 
