@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { SSH_CONNECTION_FIELDS, renderDoc } from '../src/host/ssh-connection';
+import { HOST_KEY_RULE, SSH_CONNECTION_FIELDS, renderDoc, type DocStyle } from '../src/host/ssh-connection';
 import type { CtyType } from '../src/provider/cty';
 import { definition, providerTable } from '../src/provider/definition';
 import { networkTable } from '../src/provider/resources/network';
@@ -37,6 +37,9 @@ export const SSH_FIELD_DECLARATIONS: readonly (readonly [string, string])[] = [
   ['src/host/ssh-config.ts', 'SshHostConfig'],
   ['constructs/dhcp-agent-node.ts', 'DhcpAgentNodeProps'],
 ];
+
+/** Hand-written docs that must state the host-key rule word for word (they are checked, not written). */
+export const HOST_KEY_RULE_SITES: readonly (readonly [string, DocStyle])[] = [['README.md', 'typescript']];
 
 function typeLabel(type: CtyType): string {
   if (typeof type === 'string') return type === 'bool' ? 'Boolean' : type[0]!.toUpperCase() + type.slice(1);
@@ -218,6 +221,12 @@ export function generate(root: string, write: boolean): string[] {
     const synced = syncFieldDocs(text, path, iface, problems);
     if (write && synced !== text) writeFileSync(file, synced);
   }
+  for (const [path, style] of HOST_KEY_RULE_SITES) {
+    const file = join(root, path);
+    if (existsSync(file) && !readFileSync(file, 'utf8').includes(renderDoc(HOST_KEY_RULE, style))) {
+      problems.push(`${path}: does not state HOST_KEY_RULE (src/host/ssh-connection.ts) word for word; edit it to say: ${renderDoc(HOST_KEY_RULE, style)}`);
+    }
+  }
   return problems;
 }
 
@@ -231,7 +240,12 @@ function main(): void {
     console.error(`Generated docs are stale; run \`npm run gen:docs\`:\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  for (const file of new Set(problems.map((p) => p.split(':')[0]))) console.log(`updated ${file}`);
+  const left = check ? [] : generate(root, false);
+  for (const file of new Set(problems.filter((p) => !left.includes(p)).map((p) => p.split(':')[0]))) console.log(`updated ${file}`);
+  if (left.length) {
+    console.error(`Left to do by hand:\n  ${left.join('\n  ')}`);
+    process.exit(1);
+  }
 }
 
 if (require.main === module) main();

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SSH_FIELD_DECLARATIONS, generate } from '../../scripts/gen-docs';
+import { HOST_KEY_RULE_SITES, SSH_FIELD_DECLARATIONS, generate } from '../../scripts/gen-docs';
 
 const repo = resolve(__dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'gen-docs-'));
@@ -14,7 +14,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function copyOfRepo(name: string): string {
   const root = join(scratch, name);
   cpSync(join(repo, 'docs'), join(root, 'docs'), { recursive: true });
-  for (const [file] of SSH_FIELD_DECLARATIONS) cpSync(join(repo, file), join(root, file));
+  for (const [file] of [...SSH_FIELD_DECLARATIONS, ...HOST_KEY_RULE_SITES]) cpSync(join(repo, file), join(root, file));
   return root;
 }
 
@@ -54,5 +54,14 @@ describe('gen-docs', () => {
     assert.deepEqual(generate(root, false), [`${path}: ${iface}.hostKeySha256: TSDoc differs from SSH_CONNECTION_FIELDS (src/host/ssh-connection.ts)`]);
     generate(root, true);
     assert.equal(readFileSync(file, 'utf8'), good);
+  });
+
+  it('names a hand-written doc that no longer states the host-key rule', () => {
+    const root = copyOfRepo('readme');
+    const file = join(root, 'README.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/Exactly one of `hostKeySha256`[^|]*\|/, 'Set at most one of `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey`. |'));
+    const problems = generate(root, true);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^README\.md: does not state HOST_KEY_RULE/);
   });
 });
