@@ -10,8 +10,6 @@ import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, isError, moreIssues 
 import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
 import type { PathRenames } from '../table';
 
-export type { PathRenames };
-
 /**
  * Maps a camelCase spec path (`network.subnets[0].gatewayIp`) to an attribute path. `renames`
  * (from the resource's table, `renamesOf`) maps spec path prefixes to attribute path prefixes,

@@ -39,7 +39,7 @@ function optionRow(field: keyof AgentOptions): Row {
   return { name: o.attribute, type: CTY_OF_KIND[o.kind], presence: 'optional', default: DEFAULT_AGENT_OPTIONS[field] as JsonValue, spec: [`options.${o.field}`], description: o.description };
 }
 
-const POOL_MODES = '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).';
+const IPV6_MODES_DOC = '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).';
 
 export const networkTable: Table = {
   version: 0,
@@ -109,8 +109,8 @@ export const networkTable: Table = {
               ],
             },
           },
-          { name: 'ipv6_address_mode', type: t.string, presence: 'optional', description: POOL_MODES },
-          { name: 'ipv6_ra_mode', type: t.string, presence: 'optional', description: POOL_MODES },
+          { name: 'ipv6_address_mode', type: t.string, presence: 'optional', description: IPV6_MODES_DOC },
+          { name: 'ipv6_ra_mode', type: t.string, presence: 'optional', description: IPV6_MODES_DOC },
         ],
       },
     },
