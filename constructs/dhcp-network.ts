@@ -285,7 +285,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
                   const all = this.dhcpAddresses();
                   return this.dhcpServerPorts.flatMap((p, j) => (j === i ? [] : [{ id: p.id, mac_address: p.macAddress, ip_addresses: all[j] }]));
                 },
-              }) as unknown as { id: string; macAddress: string; ipAddresses: string[] }[]),
+              })),
       bridge: props.bridge,
       physicalInterface: props.physicalInterface,
       vlanId: props.vlanId,

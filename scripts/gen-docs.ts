@@ -42,7 +42,7 @@ export const SSH_FIELD_DECLARATIONS: readonly (readonly [string, string])[] = [
 export const HOST_KEY_RULE_SITES: readonly (readonly [string, DocStyle])[] = [['README.md', 'typescript']];
 
 function typeLabel(type: CtyType): string {
-  if (typeof type === 'string') return type === 'bool' ? 'Boolean' : type[0]!.toUpperCase() + type.slice(1);
+  if (typeof type === 'string') return type === 'bool' ? 'Boolean' : type[0].toUpperCase() + type.slice(1);
   if ('list' in type) return `List of ${typeLabel(type.list)}`;
   if ('set' in type) return `Set of ${typeLabel(type.set)}`;
   if ('map' in type) return `Map of ${typeLabel(type.map)}`;
@@ -50,7 +50,7 @@ function typeLabel(type: CtyType): string {
 }
 
 function rowLabel(row: Row): string {
-  const kind = row.nested ? (row.nested.nesting === 'single' ? 'Attributes' : `Attributes ${row.nested.nesting[0]!.toUpperCase()}${row.nested.nesting.slice(1)}`) : typeLabel(row.type!);
+  const kind = row.nested ? (row.nested.nesting === 'single' ? 'Attributes' : `Attributes ${row.nested.nesting[0].toUpperCase()}${row.nested.nesting.slice(1)}`) : typeLabel(row.type!);
   return [kind, ...(row.sensitive ? ['Sensitive'] : []), ...(row.writeOnly ? ['Write-only'] : []), ...(row.replace ? ['Forces replacement'] : [])].join(', ');
 }
 
@@ -234,7 +234,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const check = args.includes('--check');
   const rootAt = args.indexOf('--root');
-  const root = rootAt >= 0 ? resolve(args[rootAt + 1]!) : resolve(__dirname, '..');
+  const root = rootAt >= 0 ? resolve(args[rootAt + 1]) : resolve(__dirname, '..');
   const problems = generate(root, !check);
   if (check && problems.length) {
     console.error(`Generated docs are stale; run \`npm run gen:docs\`:\n  ${problems.join('\n  ')}`);

@@ -8,7 +8,7 @@
  * (scripts/gen-docs.ts) are derived from it.
  */
 import type { ValidationIssue } from '../model/errors';
-import { isUnknown, type CtyType, type JsonValue, type ObjectValue, type Value } from './cty';
+import { isUnknown, type CtyType, type JsonValue, type ObjectValue } from './cty';
 import type { PathStep } from './diagnostics';
 import type { Attribute, NestedAttributes, Schema } from './schema';
 
@@ -118,7 +118,7 @@ export function rowNamed(rows: readonly Row[], name: string): Row {
 export function withRowDefaults(rows: readonly Row[], value: ObjectValue): ObjectValue {
   const out: ObjectValue = { ...value };
   for (const r of rows) {
-    if (r.presence === 'optional+computed' && r.default !== undefined && (out[r.name] === null || out[r.name] === undefined)) out[r.name] = r.default as Value;
+    if (r.presence === 'optional+computed' && r.default !== undefined && (out[r.name] === null || out[r.name] === undefined)) out[r.name] = r.default;
   }
   return out;
 }

@@ -47,7 +47,7 @@ describe('gen-docs', () => {
 
   it('names a TSDoc that says another host-key rule, and writing puts the table\'s back', () => {
     const root = copyOfRepo('tsdoc');
-    const [path, iface] = SSH_FIELD_DECLARATIONS[0]!;
+    const [path, iface] = SSH_FIELD_DECLARATIONS[0];
     const file = join(root, path);
     const good = readFileSync(file, 'utf8');
     writeFileSync(file, good.replace(/`insecureIgnoreHostKey: true` must be set/, '`insecureIgnoreHostKey` may be set'));
@@ -62,6 +62,6 @@ describe('gen-docs', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/Exactly one of `hostKeySha256`[^|]*\|/, 'Set at most one of `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey`. |'));
     const problems = generate(root, true);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^README\.md: does not state HOST_KEY_RULE/);
+    assert.match(problems[0], /^README\.md: does not state HOST_KEY_RULE/);
   });
 });

@@ -42,11 +42,11 @@ describe('schema tables', () => {
     assert.equal(s.version, 1);
     assert.deepEqual(Object.keys(s.attributes), ['id', 'conn', 'items', 'secret_path', 'token']);
     assert.deepEqual(s.attributes.id, { computed: true, description: 'Its id.', type: t.string });
-    const conn = s.attributes.conn!;
+    const conn = s.attributes.conn;
     assert.equal(conn.required, true);
     assert.deepEqual(conn.nested!.attributes.host, { required: true, requiresReplace: true, type: t.string });
     assert.deepEqual(conn.nested!.attributes.port, { optional: true, computed: true, type: t.number });
-    assert.equal(s.attributes.items!.nested!.nesting, 'list');
+    assert.equal(s.attributes.items.nested!.nesting, 'list');
     assert.deepEqual(s.attributes.secret_path, { optional: true, sensitive: true, type: t.string });
     assert.deepEqual(s.attributes.token, { optional: true, writeOnly: true, type: t.string });
     assert.equal('version' in schemaOf({ description: 'p', rows: [] }), false);
@@ -65,7 +65,7 @@ describe('schema tables', () => {
   });
 
   it('fill defaults of optional+computed rows only where unset, and check known values only', () => {
-    const rows = (table.rows[1]!.nested!.rows as Row[]);
+    const rows = (table.rows[1].nested!.rows as Row[]);
     assert.deepEqual(withRowDefaults(rows, { host: 'h', port: null }), { host: 'h', port: 22 });
     assert.deepEqual(withRowDefaults(rows, { host: 'h', port: 2222 }), { host: 'h', port: 2222 });
     assert.deepEqual(withRowDefaults(rows, { host: 'h', port: UNKNOWN }), { host: 'h', port: UNKNOWN });
@@ -162,8 +162,8 @@ describe('agent option table', () => {
     const attrs = schemaOf(networkTable).attributes;
     const cty = { string: t.string, integer: t.number, boolean: t.bool, ipList: t.list(t.string) };
     for (const o of NETWORK_AGENT_OPTIONS) {
-      assert.deepEqual(attrs[o.attribute]!.type, cty[o.kind], o.attribute);
-      assert.equal(attrs[o.attribute]!.description, o.description);
+      assert.deepEqual(attrs[o.attribute].type, cty[o.kind], o.attribute);
+      assert.equal(attrs[o.attribute].description, o.description);
       assert.deepEqual(networkTable.rows.find((r) => r.name === o.attribute)!.default, DEFAULT_AGENT_OPTIONS[o.field]);
     }
   });
@@ -172,10 +172,10 @@ describe('agent option table', () => {
 describe('SSH connection fields', () => {
   it('are the node attribute of every resource, with Terraform names in the descriptions', () => {
     for (const tbl of [nodeTable, networkTable, portTable]) {
-      const node = schemaOf(tbl).attributes.node!.nested!.attributes;
+      const node = schemaOf(tbl).attributes.node.nested!.attributes;
       assert.deepEqual(Object.keys(node), [...SSH_CONNECTION_FIELDS.map((f) => f.attribute), 'state_path']);
-      assert.match(node.host_key_sha256!.description!, /Exactly one of `host_key_sha256`, `known_hosts_path` and `insecure_ignore_host_key = true` must be set/);
-      assert.equal(node.user!.description, 'Login user. Default: `root`; other users need `become = "sudo"`.');
+      assert.match(node.host_key_sha256.description!, /Exactly one of `host_key_sha256`, `known_hosts_path` and `insecure_ignore_host_key = true` must be set/);
+      assert.equal(node.user.description, 'Login user. Default: `root`; other users need `become = "sudo"`.');
     }
   });
 
@@ -191,7 +191,7 @@ describe('SSH connection fields', () => {
     const c = { host: '192.0.2.1', port: 2222, user: 'ops', privateKeyPath: '~/.ssh/id', hostKeySha256: undefined, knownHostsPath: '~/.ssh/known_hosts', insecureIgnoreHostKey: undefined, become: 'sudo', statePath: '/srv/agent' } as const;
     const hint = importHint(c, 'net-1');
     assert.equal(hint, "terraform import <resource address> 'ops@192.0.2.1:2222/net-1?private_key_path=~/.ssh/id&known_hosts_path=~/.ssh/known_hosts&become=sudo&state_path=/srv/agent'");
-    assert.deepEqual(parseImportId(/'(.*)'/.exec(hint)![1]!, 1).connection, c);
+    assert.deepEqual(parseImportId(/'(.*)'/.exec(hint)![1], 1).connection, c);
     assert.throws(() => parseImportId('h/n?port=1', 1), /unknown key "port" \(known: private_key_path, host_key_sha256, known_hosts_path, insecure_ignore_host_key, become, state_path, neutron_state_path\)/);
   });
 });

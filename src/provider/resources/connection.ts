@@ -60,8 +60,8 @@ function nodeRows(statePathSpec: StatePathSpec): Row[] {
 }
 
 /** The field names of {@link NodeConnection} by attribute (the SSH fields' table, and the state path). */
-const FIELD_OF: Readonly<Record<string, keyof NodeConnection>> = Object.fromEntries([
-  ...SSH_CONNECTION_FIELDS.map((f) => [f.attribute, f.field]),
+const FIELD_OF: Readonly<Record<string, keyof NodeConnection>> = Object.fromEntries<keyof NodeConnection>([
+  ...SSH_CONNECTION_FIELDS.map((f): [string, keyof NodeConnection] => [f.attribute, f.field as keyof NodeConnection]),
   ['state_path', 'statePath'],
 ]);
 
