@@ -2,7 +2,8 @@ import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../src/model/errors';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../src/model/secrets';
-import { checkNodeHost, checkStatePath, checkUnixUser } from '../src/model/validate';
+import { checkStatePath } from '../src/model/validate';
+import { sshConnectionField } from '../src/host/ssh-connection';
 import { DEFAULT_AGENT_OPTIONS } from '../src/model/types';
 import { DhcpagentProvider } from './l1/provider';
 import { NodeResource, type NodeConnection } from './l1/resources';
@@ -20,32 +21,30 @@ export type AgentMode = 'provider' | 'provisioner';
 
 /** Properties of a {@link DhcpAgentNode}. */
 export interface DhcpAgentNodeProps {
-  /** Address or host name the node is reached at over SSH. */
+  /** Address or host name of the node. */
   readonly host: string;
-  /**
-   * SSH port.
-   * @default 22
-   */
+  /** SSH port. Default: `22`. @default 22 */
   readonly port?: number;
-  /**
-   * Login user; a user other than root needs `become: 'sudo'`.
-   * @default 'root'
-   */
+  /** Login user. Default: `root`; other users need `become: 'sudo'`. @default 'root' */
   readonly user?: string;
   /**
-   * Path of a private key file on the machine that runs `cdktf deploy` (`~` expands). Only the
-   * path is stored in Terraform state, never the key.
+   * Path of a private key file on the machine running Terraform (`~` expands). Default: the keys of
+   * the ssh-agent at `SSH_AUTH_SOCK`.
+   *
+   * Only the path is stored in Terraform state, never the key.
    * @default - the keys of the ssh-agent at `SSH_AUTH_SOCK`
    */
   readonly privateKeyPath?: string;
   /**
-   * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Set at most one of
-   * `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey`.
+   * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of
+   * `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey: true` must be set (the
+   * `DhcpAgentNode` construct and import ids use `knownHostsPath: '~/.ssh/known_hosts'` when none
+   * is).
    * @default - checked against `knownHostsPath`
    */
   readonly hostKeySha256?: string;
   /**
-   * A known_hosts file that lists the node's host key.
+   * A known_hosts file that lists the node's host key (`~` expands).
    * @default '~/.ssh/known_hosts' when neither hostKeySha256 nor insecureIgnoreHostKey is set
    */
   readonly knownHostsPath?: string;
@@ -55,7 +54,7 @@ export interface DhcpAgentNodeProps {
    */
   readonly insecureIgnoreHostKey?: boolean;
   /**
-   * Become root through passwordless `sudo -n`.
+   * Set to `sudo` to run as root through passwordless `sudo -n` when `user` is not root.
    * @default - none (the user is root)
    */
   readonly become?: 'sudo';
@@ -135,24 +134,21 @@ export class DhcpAgentNode extends Construct {
   constructor(scope: Construct, id: string, props: DhcpAgentNodeProps) {
     super(scope, id);
     const issues: ValidationIssue[] = [];
-    checkUnlessToken(issues, props.host, (h) => checkNodeHost(h, 'host'));
-    checkUnlessToken(issues, props.port, (p) =>
-      p === undefined || (Number.isInteger(p) && p >= 1 && p <= 65535) ? null : { path: 'port', value: p, allowed: 'a TCP port from 1 to 65535' },
-    );
-    checkUnlessToken(issues, props.user, (u) => (u === undefined ? null : checkUnixUser(u, 'user')));
+    const ssh = (field: keyof DhcpAgentNodeProps) => (x: unknown) => (x === undefined ? null : sshConnectionField(field).check!(x, field));
+    checkUnlessToken(issues, props.host, ssh('host'));
+    checkUnlessToken(issues, props.port, ssh('port'));
+    checkUnlessToken(issues, props.user, ssh('user'));
     checkUnlessToken(issues, props.privateKeyPath, (k) =>
       k === undefined || (k.length > 0 && !keyMaterialIn(k))
         ? null
         : { path: 'privateKeyPath', value: k ? KEY_MATERIAL_SHOWN_AS : k, allowed: `${PRIVATE_KEY_PATH_RULE}${k ? `; found ${keyMaterialIn(k)}` : ''}` },
     );
-    checkUnlessToken(issues, props.hostKeySha256, (f) =>
-      f === undefined || /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(f) ? null : { path: 'hostKeySha256', value: f, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' },
-    );
+    checkUnlessToken(issues, props.hostKeySha256, ssh('hostKeySha256'));
     const trust = [props.hostKeySha256, props.knownHostsPath, props.insecureIgnoreHostKey ? true : undefined].filter((x) => x !== undefined);
     if (trust.length > 1) {
       issues.push({ path: 'hostKeySha256', value: { hostKeySha256: props.hostKeySha256, knownHostsPath: props.knownHostsPath, insecureIgnoreHostKey: props.insecureIgnoreHostKey }, allowed: 'at most one of hostKeySha256, knownHostsPath and insecureIgnoreHostKey' });
     }
-    checkUnlessToken(issues, props.become, (b) => (b === undefined || b === 'sudo' ? null : { path: 'become', value: b, allowed: '"sudo" or unset' }));
+    checkUnlessToken(issues, props.become, ssh('become'));
     checkUnlessToken(issues, props.statePath, (p) => (p === undefined ? null : checkStatePath(p, 'statePath')));
     checkUnlessToken(issues, props.mode, (m) => (m === undefined || m === 'provider' || m === 'provisioner' ? null : { path: 'mode', value: m, allowed: '"provider" or "provisioner"' }));
     checkUnlessToken(issues, props.carrier, (c) =>

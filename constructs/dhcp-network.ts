@@ -1,6 +1,6 @@
 import { Lazy, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { withDefaults } from '../src/model/agent-options';
+import { NETWORK_AGENT_OPTIONS, withDefaults, type AgentOptionProp } from '../src/model/agent-options';
 import { ValidationError, isError, type ValidationIssue } from '../src/model/errors';
 import { dhcpAddressIssue } from '../src/model/dhcp-address';
 import { canonicalIp, cidrContains, parseCidr } from '../src/model/ip';
@@ -21,15 +21,13 @@ import { checkUnlessToken, invalidAt, throwIfInvalid, unresolved } from './valid
 export type { DhcpNetworkFromNeutronOptions } from './dhcp-network-from-neutron';
 export type { DhcpAllocationPool, DhcpHostRoute, DhcpNetworkProps, DhcpServerPort, DhcpSubnetProps } from './dhcp-network-props';
 
-/** Agent option names → the props that set them (for messages). */
-const OPTION_PROPS: Record<string, string> = {
-  dnsDomain: 'dnsDomain',
-  dhcpLeaseDuration: 'leaseDurationSeconds',
-  dnsmasqLeaseMax: 'leaseMax',
-  dnsmasqDnsServers: 'dnsServers',
-  dhcpRenewalTime: 'renewalTimeSeconds',
-  dhcpRebindingTime: 'rebindingTimeSeconds',
-};
+/** Agent option fields → the props that set them (for messages). */
+const OPTION_PROPS: Readonly<Record<string, string>> = Object.fromEntries(NETWORK_AGENT_OPTIONS.map((o) => [o.field, o.prop]));
+
+/** The agent option props as given: the network resource's attributes of the same names. */
+function optionProps(props: DhcpNetworkProps): Pick<DhcpNetworkProps, AgentOptionProp> {
+  return Object.fromEntries(NETWORK_AGENT_OPTIONS.map((o) => [o.prop, props[o.prop]]));
+}
 
 /** An agent's own port on the network, ids and MAC filled in; `fixed`: the addresses given in `dhcpPorts`. */
 interface ServerPort {
@@ -256,7 +254,6 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       networkId: this.networkId,
       name: props.name,
       mtu: props.mtu,
-      dnsDomain: props.dnsDomain,
       subnets: this.subnets.map((s) => ({
         id: s.id,
         cidr: s.cidr,
@@ -293,15 +290,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       physicalInterface: props.physicalInterface,
       vlanId: props.vlanId,
       takeOverPhysicalInterface: props.takeOverPhysicalInterface,
-      leaseDurationSeconds: props.leaseDurationSeconds,
-      leaseMax: props.leaseMax,
-      dnsServers: props.dnsServers,
-      localResolv: props.localResolv,
-      enableIsolatedMetadata: props.enableIsolatedMetadata,
-      forceMetadata: props.forceMetadata,
-      broadcastReply: props.broadcastReply,
-      renewalTimeSeconds: props.renewalTimeSeconds,
-      rebindingTimeSeconds: props.rebindingTimeSeconds,
+      ...optionProps(props),
     };
   }
 }
@@ -342,18 +331,7 @@ function checkAttachment(props: DhcpNetworkProps, issues: ValidationIssue[]): vo
 
 /** The agent options of the network (props → neutron's names, defaults filled in), checked; issues name the prop that set the option. */
 function configureOptions(props: DhcpNetworkProps, issues: ValidationIssue[]): AgentOptions {
-  const options = withDefaults({
-    dnsDomain: props.dnsDomain,
-    dhcpLeaseDuration: props.leaseDurationSeconds,
-    dnsmasqLeaseMax: props.leaseMax,
-    dnsmasqDnsServers: props.dnsServers,
-    dnsmasqLocalResolv: props.localResolv,
-    enableIsolatedMetadata: props.enableIsolatedMetadata,
-    forceMetadata: props.forceMetadata,
-    dhcpBroadcastReply: props.broadcastReply,
-    dhcpRenewalTime: props.renewalTimeSeconds,
-    dhcpRebindingTime: props.rebindingTimeSeconds,
-  });
+  const options = withDefaults(Object.fromEntries(NETWORK_AGENT_OPTIONS.map((o) => [o.field, props[o.prop]])));
   if (!unresolved(options)) {
     for (const i of validateAgentOptions(options)) {
       const [head, ...rest] = i.path.split('.');

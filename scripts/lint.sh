@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run lint`: eslint, shellcheck on the shell nodes run and on the repo's own scripts, then
-# the check that the generated L1 classes are not stale.
+# the checks that the generated L1 classes and the provider docs are not stale.
 #
 #   bash scripts/lint.sh                      every step
 #   bash scripts/lint.sh shellcheck FILE...   the node-side shellcheck step on the given files
@@ -50,5 +50,7 @@ fi
 
 npx eslint .
 check_shell
-# Generated files that are stale: the L1 classes (constructs/l1/generated).
+# Generated files that are stale: the L1 classes (constructs/l1/generated), the provider docs
+# and the SSH fields' TSDoc (from the schema tables).
 node --import tsx scripts/gen-l1.ts --check
+node --import tsx scripts/gen-docs.ts --check

@@ -12,28 +12,37 @@ export { KEY_MATERIAL_SHOWN_AS, keyMaterialIn };
 
 /** How to reach and trust one SSH host. */
 export interface SshHostConfig {
-  /** Host name or address. */
+  /** Address or host name of the node. */
   readonly host: string;
-  /** @default 22 */
+  /** SSH port. Default: `22`. @default 22 */
   readonly port?: number;
-  /** @default 'root' */
+  /** Login user. Default: `root`; other users need `become: 'sudo'`. @default 'root' */
   readonly user?: string;
   /**
-   * Private key file (`~` is expanded). Without it the ssh-agent at `SSH_AUTH_SOCK` is used.
+   * Path of a private key file on the machine running Terraform (`~` expands). Default: the keys of
+   * the ssh-agent at `SSH_AUTH_SOCK`.
+   *
    * The key is read at each connect and kept only in memory for that connection.
    */
   readonly privateKeyPath?: string;
   /**
-   * Pinned host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). The client
-   * prefers ed25519 host keys, so pin the ed25519 key when the server has one.
-   * Exactly one of `hostKeySha256`, `knownHostsPath`, `insecureIgnoreHostKey` is set.
+   * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of
+   * `hostKeySha256`, `knownHostsPath` and `insecureIgnoreHostKey: true` must be set (the
+   * `DhcpAgentNode` construct and import ids use `knownHostsPath: '~/.ssh/known_hosts'` when none
+   * is).
+   *
+   * The client prefers ed25519 host keys, so pin the ed25519 key when the server has one.
    */
   readonly hostKeySha256?: string;
-  /** An OpenSSH known_hosts file (`~` is expanded), read at each connect. */
+  /**
+   * A known_hosts file that lists the node's host key (`~` expands).
+   *
+   * Read at each connect.
+   */
   readonly knownHostsPath?: string;
-  /** Accept any host key. For throw-away test hosts only. */
+  /** Accept any host key. Only for throw-away test nodes. */
   readonly insecureIgnoreHostKey?: boolean;
-  /** Run everything through `sudo -n` (the user needs passwordless sudo). */
+  /** Set to `sudo` to run as root through passwordless `sudo -n` when `user` is not root. */
   readonly become?: 'sudo';
   /** Time allowed for TCP connect + SSH handshake + authentication. @default 15000 */
   readonly connectTimeoutMs?: number;

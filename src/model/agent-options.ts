@@ -8,26 +8,125 @@ import { toSnakeCasePath, validateAgentOptions } from './validate';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'ipList';
 
+/**
+ * One agent option, every name it has in one row: neutron's `dhcp_agent.ini` name (also the key
+ * in options JSON, `agentOptionsFromJson`), the model field, and — for options a network sets —
+ * the Terraform attribute of `dhcpagent_network` and the `DhcpNetwork` prop. The default is
+ * `DEFAULT_AGENT_OPTIONS[field]`.
+ */
+export interface AgentOptionRow {
+  /** neutron's option name (`dhcp_agent.ini`, options JSON). */
+  readonly neutron: string;
+  /** The `AgentOptions` field. */
+  readonly field: keyof AgentOptions;
+  readonly kind: Kind;
+  /** The `dhcpagent_network` attribute, when a network sets the option. */
+  readonly attribute?: string;
+  /** The `DhcpNetwork` prop (the attribute in camelCase), when a network sets the option. */
+  readonly prop?: string;
+  /** The `dhcpagent_network` attribute's description (and docs); says the default as `Default: \`…\``. */
+  readonly description?: string;
+}
+
+const OPTIONS = [
+  {
+    neutron: 'dns_domain',
+    field: 'dnsDomain',
+    kind: 'string',
+    attribute: 'dns_domain',
+    prop: 'dnsDomain',
+    description: 'Domain of the clients\' names (`--domain`, FQDNs in the host file). Default: `openstacklocal`; `""` for none.',
+  },
+  {
+    neutron: 'dhcp_lease_duration',
+    field: 'dhcpLeaseDuration',
+    kind: 'integer',
+    attribute: 'lease_duration_seconds',
+    prop: 'leaseDurationSeconds',
+    description: 'DHCP lease time; `-1` for infinite. Default: `86400`.',
+  },
+  { neutron: 'dnsmasq_lease_max', field: 'dnsmasqLeaseMax', kind: 'integer', attribute: 'lease_max', prop: 'leaseMax', description: 'Cap of `--dhcp-lease-max`. Default: `16777216`.' },
+  {
+    neutron: 'dnsmasq_dns_servers',
+    field: 'dnsmasqDnsServers',
+    kind: 'ipList',
+    attribute: 'dns_servers',
+    prop: 'dnsServers',
+    description: 'Upstream servers dnsmasq forwards queries to (`--server`).',
+  },
+  {
+    neutron: 'dnsmasq_local_resolv',
+    field: 'dnsmasqLocalResolv',
+    kind: 'boolean',
+    attribute: 'local_resolv',
+    prop: 'localResolv',
+    description: 'Let dnsmasq use the node\'s resolv.conf. Default: `false`.',
+  },
+  {
+    neutron: 'enable_isolated_metadata',
+    field: 'enableIsolatedMetadata',
+    kind: 'boolean',
+    attribute: 'enable_isolated_metadata',
+    prop: 'enableIsolatedMetadata',
+    description: 'Route 169.254.169.254 to the DHCP server on isolated subnets (neutron\'s option). Default: `false`.',
+  },
+  {
+    neutron: 'force_metadata',
+    field: 'forceMetadata',
+    kind: 'boolean',
+    attribute: 'force_metadata',
+    prop: 'forceMetadata',
+    description: 'Always route 169.254.169.254 to the DHCP server. Default: `false`.',
+  },
+  {
+    neutron: 'dhcp_broadcast_reply',
+    field: 'dhcpBroadcastReply',
+    kind: 'boolean',
+    attribute: 'broadcast_reply',
+    prop: 'broadcastReply',
+    description: 'Broadcast DHCP replies (`--dhcp-broadcast`). Default: `false`.',
+  },
+  {
+    neutron: 'dhcp_renewal_time',
+    field: 'dhcpRenewalTime',
+    kind: 'integer',
+    attribute: 'renewal_time_seconds',
+    prop: 'renewalTimeSeconds',
+    description: 'DHCP T1 sent to clients; `0` or unset: not sent.',
+  },
+  {
+    neutron: 'dhcp_rebinding_time',
+    field: 'dhcpRebindingTime',
+    kind: 'integer',
+    attribute: 'rebinding_time_seconds',
+    prop: 'rebindingTimeSeconds',
+    description: 'DHCP T2 sent to clients; `0` or unset: not sent.',
+  },
+  // Set through the node (`node.state_path`), and derived from the DHCP port id.
+  { neutron: 'state_path', field: 'statePath', kind: 'string' },
+  { neutron: 'interface_name', field: 'interfaceName', kind: 'string' },
+] as const satisfies readonly AgentOptionRow[];
+
+/** The agent options, in neutron's order. */
+export const AGENT_OPTIONS: readonly AgentOptionRow[] = OPTIONS;
+
+/** The `DhcpNetwork` props that set agent options (each also a `dhcpagent_network` attribute, snake_cased). */
+export type AgentOptionProp = Extract<(typeof OPTIONS)[number], { prop: string }>['prop'];
+
+/** The option rows a network sets (a `dhcpagent_network` attribute and a `DhcpNetwork` prop each). */
+export const NETWORK_AGENT_OPTIONS = AGENT_OPTIONS.filter(
+  (o): o is AgentOptionRow & { attribute: string; prop: AgentOptionProp; description: string } => o.attribute !== undefined,
+);
+
 interface OptionSpec {
   readonly field: keyof AgentOptions;
   readonly kind: Kind;
 }
 
 /** neutron option name → model field and JSON type. */
-export const AGENT_OPTION_JSON_KEYS: Readonly<Record<string, OptionSpec>> = Object.freeze({
-  dns_domain: { field: 'dnsDomain', kind: 'string' },
-  dhcp_lease_duration: { field: 'dhcpLeaseDuration', kind: 'integer' },
-  dnsmasq_lease_max: { field: 'dnsmasqLeaseMax', kind: 'integer' },
-  dnsmasq_dns_servers: { field: 'dnsmasqDnsServers', kind: 'ipList' },
-  dnsmasq_local_resolv: { field: 'dnsmasqLocalResolv', kind: 'boolean' },
-  enable_isolated_metadata: { field: 'enableIsolatedMetadata', kind: 'boolean' },
-  force_metadata: { field: 'forceMetadata', kind: 'boolean' },
-  dhcp_broadcast_reply: { field: 'dhcpBroadcastReply', kind: 'boolean' },
-  dhcp_renewal_time: { field: 'dhcpRenewalTime', kind: 'integer' },
-  dhcp_rebinding_time: { field: 'dhcpRebindingTime', kind: 'integer' },
-  state_path: { field: 'statePath', kind: 'string' },
-  interface_name: { field: 'interfaceName', kind: 'string' },
-});
+export const AGENT_OPTION_JSON_KEYS: Readonly<Record<string, OptionSpec>> = Object.freeze(
+  Object.fromEntries(AGENT_OPTIONS.map((o) => [o.neutron, { field: o.field, kind: o.kind }])),
+);
 
 const KNOWN_KEYS = Object.keys(AGENT_OPTION_JSON_KEYS);
 

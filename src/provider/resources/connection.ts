@@ -7,50 +7,77 @@
 import type { Host } from '../../host/types';
 import { sshLabel, type SshHostConfig } from '../../host/ssh-config';
 import { DEFAULT_AGENT_OPTIONS } from '../../model/types';
+import { SSH_CONNECTION_FIELDS, renderDoc } from '../../host/ssh-connection';
 import { isUnknown, t } from '../cty';
 import type { ObjectValue, Value } from '../cty';
-import type { NestedAttribute } from '../schema';
+import { rowIssues, withRowDefaults, type Row } from '../table';
 import { bool, num, obj, str } from './values';
 import { errorDiagnostic, type Diagnostic } from '../diagnostics';
 import { KEY_MATERIAL_SHOWN_AS, PRIVATE_KEY_PATH_RULE, keyMaterialIn } from '../../model/secrets';
-import { formatIssue, type ValidationIssue } from '../../model/errors';
-import { checkNodeHost, checkStatePath, checkUnixUser } from '../../model/validate';
+import { formatIssue } from '../../model/errors';
+import { checkStatePath } from '../../model/validate';
 
-export const nodeAttribute: NestedAttribute = {
-  required: true,
-  description:
-    'How to reach the node over SSH, and where the agent keeps its files there. Private keys are given by path (or come from ssh-agent) and are never stored in state.',
-  nested: {
-    nesting: 'single',
-    attributes: {
-      host: { type: t.string, required: true, requiresReplace: true, description: 'Address or host name of the node.' },
-      port: { type: t.number, optional: true, computed: true, requiresReplace: true, description: 'SSH port. Default: `22`.' },
-      user: { type: t.string, optional: true, computed: true, description: 'Login user. Default: `root`; other users need `become = "sudo"`.' },
-      private_key_path: {
-        type: t.string,
-        optional: true,
-        // A path is no secret, but a key pasted here by mistake (file(...)) must not be shown.
-        sensitive: true,
-        description: 'Path of a private key file on the machine running Terraform (`~` expands). Default: the keys of the ssh-agent at `SSH_AUTH_SOCK`.',
-      },
-      host_key_sha256: {
-        type: t.string,
-        optional: true,
-        description: 'The node\'s host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of `host_key_sha256`, `known_hosts_path` and `insecure_ignore_host_key` is required.',
-      },
-      known_hosts_path: { type: t.string, optional: true, description: 'A known_hosts file that lists the node\'s host key.' },
-      insecure_ignore_host_key: { type: t.bool, optional: true, description: 'Accept any host key. Only for throw-away test nodes.' },
-      become: { type: t.string, optional: true, description: 'Set to `sudo` to run as root through passwordless `sudo -n` when `user` is not root.' },
-      state_path: {
-        type: t.string,
-        optional: true,
-        computed: true,
-        requiresReplace: true,
-        description: 'Directory of the agent\'s files on the node (neutron layout `dhcp/<network-id>/`). Default: `/var/lib/dhcp-agent`.',
-      },
-    },
-  },
+/** Where a resource's spec keeps the state path (validation reports it there). */
+type StatePathSpec = 'statePath' | 'options.statePath';
+
+/** The SSH fields' Terraform flags; names, types, defaults, checks and descriptions are `SSH_CONNECTION_FIELDS`'. */
+const SSH_ROW_EXTRAS: Readonly<Record<string, Partial<Row>>> = {
+  host: { replace: true },
+  port: { presence: 'optional+computed', replace: true },
+  user: { presence: 'optional+computed' },
+  // A path is no secret, but a key pasted here by mistake (file(...)) must not be shown.
+  private_key_path: { sensitive: true },
 };
+
+const CTY = { string: t.string, number: t.number, boolean: t.bool } as const;
+
+/** The rows of the `node` attribute: the SSH connection fields, then the state path. */
+function nodeRows(statePathSpec: StatePathSpec): Row[] {
+  return [
+    ...SSH_CONNECTION_FIELDS.map(
+      (f): Row => ({
+        name: f.attribute,
+        type: CTY[f.type],
+        presence: f.required ? 'required' : 'optional',
+        ...(f.default !== undefined ? { default: f.default } : {}),
+        // Numbers arrive as PreciseNumber when they do not fit a double.
+        ...(f.check ? { validate: (x, p) => f.check!(f.type === 'number' ? (num(x as Value) ?? x) : x, p) } : {}),
+        description: renderDoc(f.description, 'terraform'),
+        ...SSH_ROW_EXTRAS[f.attribute],
+      }),
+    ),
+    {
+      name: 'state_path',
+      type: t.string,
+      presence: 'optional+computed',
+      default: DEFAULT_AGENT_OPTIONS.statePath,
+      replace: true,
+      validate: checkStatePath,
+      spec: [statePathSpec],
+      description: 'Directory of the agent\'s files on the node (neutron layout `dhcp/<network-id>/`). Default: `/var/lib/dhcp-agent`.',
+    },
+  ];
+}
+
+/** The field names of {@link NodeConnection} by attribute (the SSH fields' table, and the state path). */
+const FIELD_OF: Readonly<Record<string, keyof NodeConnection>> = Object.fromEntries<keyof NodeConnection>([
+  ...SSH_CONNECTION_FIELDS.map((f): [string, keyof NodeConnection] => [f.attribute, f.field as keyof NodeConnection]),
+  ['state_path', 'statePath'],
+]);
+
+/** The `node` attribute's table row, for a resource whose spec keeps the state path at `statePathSpec`. */
+export function nodeRow(statePathSpec: StatePathSpec): Row {
+  return {
+    name: 'node',
+    presence: 'required',
+    description:
+      'How to reach the node over SSH, and where the agent keeps its files there. Private keys are given by path (or come from ssh-agent) and are never stored in state.',
+    nested: { nesting: 'single', rows: nodeRows(statePathSpec) },
+  };
+}
+
+/** Every row is the same whichever resource carries it, but for where its spec keeps the state path. */
+const ROWS = nodeRows('statePath');
 
 export interface NodeConnection {
   readonly host: string;
@@ -66,24 +93,20 @@ export interface NodeConnection {
 
 export function connectionFromValue(value: Value | undefined): NodeConnection {
   const v = obj(value);
-  const become = str(v.become);
-  return {
-    host: str(v.host) ?? '',
-    port: num(v.port) ?? 22,
-    user: str(v.user) ?? 'root',
-    privateKeyPath: str(v.private_key_path),
-    hostKeySha256: str(v.host_key_sha256),
-    knownHostsPath: str(v.known_hosts_path),
-    insecureIgnoreHostKey: bool(v.insecure_ignore_host_key) ?? undefined,
-    become: become as 'sudo' | undefined,
-    statePath: str(v.state_path) ?? DEFAULT_AGENT_OPTIONS.statePath,
-  };
+  const out: Record<string, unknown> = {};
+  for (const r of ROWS) {
+    const x = v[r.name];
+    const read = r.type === t.bool ? bool(x) : r.type === t.number ? num(x) : str(x);
+    out[FIELD_OF[r.name]] = read ?? r.default ?? (r.presence === 'required' ? '' : undefined);
+  }
+  return out as unknown as NodeConnection;
 }
 
 /**
  * ValidateResourceConfig's check of the `node` attribute: key material given as
  * `private_key_path` (e.g. `file("~/.ssh/id_ed25519")`) is refused before any plan or state
- * holds it, and the diagnostic says what was found without repeating it.
+ * holds it, and the diagnostic says what was found without repeating it; then each known value
+ * against its row's validator.
  */
 export function validateNode(config: ObjectValue): Diagnostic[] {
   const node = config.node;
@@ -95,40 +118,12 @@ export function validateNode(config: ObjectValue): Diagnostic[] {
     return [errorDiagnostic('Invalid node.private_key_path', `node.private_key_path: got ${KEY_MATERIAL_SHOWN_AS}; ${PRIVATE_KEY_PATH_RULE}; found ${found}`, ['node', 'private_key_path'])];
   }
   // Known values only (a value from another resource is checked at apply).
-  const checks: [string, (x: unknown, p: string) => ValidationIssue | null][] = [
-    ['host', checkNodeHost],
-    ['user', checkUnixUser],
-    ['state_path', checkStatePath],
-    ['port', (x, p) => {
-      const n = num(x as Value);
-      return n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535 ? null : { path: p, value: n ?? x, allowed: 'a TCP port from 1 to 65535' };
-    }],
-    ['host_key_sha256', (x, p) => (typeof x === 'string' && /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(x) ? null : { path: p, value: x, allowed: 'a fingerprint as ssh-keygen -lf prints it: SHA256: followed by 43 base64 characters' })],
-    ['become', (x, p) => (x === 'sudo' ? null : { path: p, value: x, allowed: '"sudo" (or unset)' })],
-  ];
-  const out: Diagnostic[] = [];
-  for (const [key, check] of checks) {
-    const x = v[key];
-    if (x === null || x === undefined || isUnknown(x)) continue;
-    const bad = check(x, `node.${key}`);
-    if (bad) out.push(errorDiagnostic(`Invalid node.${key}`, formatIssue(bad), ['node', key]));
-  }
-  return out;
+  return rowIssues(ROWS, v, 'node.').map((bad) => errorDiagnostic(`Invalid ${bad.path}`, formatIssue(bad), bad.path.split('.')));
 }
 
 /** The `node` value for a connection (for import: only what was given is set). */
 export function connectionToValue(c: Partial<NodeConnection> & { host: string }): ObjectValue {
-  return {
-    host: c.host,
-    port: c.port ?? null,
-    user: c.user ?? null,
-    private_key_path: c.privateKeyPath ?? null,
-    host_key_sha256: c.hostKeySha256 ?? null,
-    known_hosts_path: c.knownHostsPath ?? null,
-    insecure_ignore_host_key: c.insecureIgnoreHostKey ?? null,
-    become: c.become ?? null,
-    state_path: c.statePath ?? null,
-  };
+  return Object.fromEntries(ROWS.map((r) => [r.name, (c[FIELD_OF[r.name]] as Value | undefined) ?? null]));
 }
 
 /**
@@ -136,14 +131,19 @@ export function connectionToValue(c: Partial<NodeConnection> & { host: string })
  * so that an unset port and an explicit 22 are the same node. Unknown values stay unknown.
  */
 export function normaliseNode(value: Value | undefined): Value {
-  const v = obj(value);
   if (value === null || value === undefined || isUnknown(value)) return value ?? null;
-  return {
-    ...v,
-    port: v.port === null || v.port === undefined ? 22 : v.port,
-    user: v.user === null || v.user === undefined ? 'root' : v.user,
-    state_path: v.state_path === null || v.state_path === undefined ? DEFAULT_AGENT_OPTIONS.statePath : v.state_path,
-  };
+  return withRowDefaults(ROWS, obj(value));
+}
+
+/** The `node` attributes an import id carries as query keys: all but the address (`user@host:port`). */
+export const IMPORT_QUERY_KEYS: readonly string[] = ROWS.map((r) => r.name).filter((n) => n !== 'host' && n !== 'port' && n !== 'user');
+
+/** The query of an import id for `c`: its settings that are set, in table order. */
+export function importQuery(c: NodeConnection): [string, string][] {
+  return IMPORT_QUERY_KEYS.flatMap((name): [string, string][] => {
+    const value = c[FIELD_OF[name]];
+    return value ? [[name, String(value)]] : [];
+  });
 }
 
 /** `user@host:port`, as messages name a node (the same label the SSH host uses). */

@@ -6,6 +6,10 @@ import type { Schema } from '../schema';
 import { list } from './values';
 import { warningDiagnostic, type Diagnostic } from '../diagnostics';
 
+/** The `drift` attribute of a network or a port. */
+export const DRIFT_DESCRIPTION =
+  'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.';
+
 /**
  * A create plans the observed-only attributes unknown and `drift` empty. An update is planned
  * only when a configured attribute changed or the last refresh found drift; it then repairs

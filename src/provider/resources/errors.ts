@@ -3,18 +3,18 @@
  * the step and the command's stderr, and for refused input the attribute path.
  */
 import { AgentStepError, ExistsError } from '../../agent/errors';
-import type { NodeConnection } from './connection';
+import { importQuery, type NodeConnection } from './connection';
 import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
 import { MAX_REPORTED_ISSUES, ValidationError, formatIssue, isError, moreIssues } from '../../model/errors';
 import { errorDiagnostic, type AttributePath, type Diagnostic, type PathStep } from '../diagnostics';
+import type { PathRenames } from '../table';
 
 /**
  * Maps a camelCase spec path (`network.subnets[0].gatewayIp`) to an attribute path. `renames`
- * maps spec path prefixes to attribute path prefixes, longest first; the rest is snake_cased.
+ * (from the resource's table, `renamesOf`) maps spec path prefixes to attribute path prefixes,
+ * longest first; the rest is snake_cased.
  */
-export type PathRenames = readonly (readonly [string, readonly PathStep[]])[];
-
 export function attributePathFor(specPath: string, renames: PathRenames): AttributePath {
   for (const [prefix, to] of [...renames].sort((a, b) => b[0].length - a[0].length)) {
     if (specPath === prefix || specPath.startsWith(prefix + '.') || specPath.startsWith(prefix + '[')) {
@@ -38,13 +38,7 @@ function steps(rest: string): PathStep[] {
  * `<network-id>/<port-id>` on the connection (no key material: paths only).
  */
 export function importHint(c: NodeConnection, path: string): string {
-  const query = new URLSearchParams();
-  if (c.privateKeyPath) query.set('private_key_path', c.privateKeyPath);
-  if (c.hostKeySha256) query.set('host_key_sha256', c.hostKeySha256);
-  if (c.knownHostsPath) query.set('known_hosts_path', c.knownHostsPath);
-  if (c.insecureIgnoreHostKey) query.set('insecure_ignore_host_key', 'true');
-  if (c.become) query.set('become', c.become);
-  query.set('state_path', c.statePath);
+  const query = new URLSearchParams(importQuery(c));
   const host = c.host.includes(':') ? `[${c.host}]` : c.host;
   return `terraform import <resource address> '${c.user}@${host}:${c.port}/${path}?${query.toString().replace(/%2F/g, '/').replace(/%7E/g, '~')}'`;
 }

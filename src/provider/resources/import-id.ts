@@ -6,7 +6,7 @@
  * networks, `neutron_state_path` (where neutron's agent kept its files; default /var/lib/neutron).
  * Without a host-key setting, `~/.ssh/known_hosts` is used.
  */
-import type { NodeConnection } from './connection';
+import { IMPORT_QUERY_KEYS, type NodeConnection } from './connection';
 import { DEFAULT_AGENT_OPTIONS } from '../../model/types';
 
 export interface ImportId {
@@ -15,7 +15,7 @@ export interface ImportId {
   readonly neutronStatePath: string;
 }
 
-const NODE_KEYS = ['private_key_path', 'host_key_sha256', 'known_hosts_path', 'insecure_ignore_host_key', 'become', 'state_path', 'neutron_state_path'];
+const NODE_KEYS = [...IMPORT_QUERY_KEYS, 'neutron_state_path'];
 
 export const IMPORT_ID_FORMAT = '[user@]host[:port][/<network-id>[/<port-id>]][?private_key_path=…&known_hosts_path=…|host_key_sha256=…&state_path=…]';
 

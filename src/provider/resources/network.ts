@@ -12,146 +12,215 @@ import { discoverNetwork } from '../../agent/discover';
 import { dhcpAddressIssues, validateNetworkSpec } from '../../agent/validate-spec';
 import { readContext } from '../../agent/stored-network';
 import { ValidationError, isError } from '../../model/errors';
-import { withDefaults } from '../../model/agent-options';
+import { NETWORK_AGENT_OPTIONS, withDefaults, type AgentOptionRow } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
-import { DEVICE_OWNER_DHCP, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
-import { UNKNOWN, isUnknown, t, type ObjectValue, type Value } from '../cty';
+import { DEFAULT_AGENT_OPTIONS, DEVICE_OWNER_DHCP, type AgentOptions, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
+import { UNKNOWN, isUnknown, t, type JsonValue, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode, type NodeConnection } from './connection';
+import { renamesOf, schemaOf, type PathRenames, type Row, type Table } from '../table';
+import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
-import { planWithDrift, operationLabel } from './drift-plan';
-import { diagnosticsFor, importHint, type PathRenames } from './errors';
+import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
+import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
 import { bool, known, list, num, obj, str, strings } from './values';
 
 const OBSERVED = ['dnsmasq_pid', 'port_count'];
 const DERIVED = ['id', 'namespace', 'interface_name', 'tap_name', 'bridge_name', 'addresses'];
 
-export const networkSchema: Schema = {
+const CTY_OF_KIND = { string: t.string, integer: t.number, boolean: t.bool, ipList: t.list(t.string) } as const;
+
+/** The row of an agent option a network sets (`AGENT_OPTIONS`: names, type, description; the handler applies the default). */
+function optionRow(field: keyof AgentOptions): Row {
+  const o = NETWORK_AGENT_OPTIONS.find((x) => x.field === field)!;
+  return { name: o.attribute, type: CTY_OF_KIND[o.kind], presence: 'optional', default: DEFAULT_AGENT_OPTIONS[field] as JsonValue, spec: [`options.${o.field}`], description: o.description };
+}
+
+const IPV6_MODES_DOC = '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).';
+
+export const networkTable: Table = {
   version: 0,
   description:
     'A network served by one node, the way neutron\'s DHCP agent serves it: namespace `qdhcp-<network_id>`, a veth pair (`tap…` on the bridge, `ns-…` inside), the DHCP port\'s addresses, the iptables CHECKSUM rule, the dnsmasq files (host, addn_hosts, opts, leases) and one dnsmasq. Client ports are `dhcpagent_port` resources. `terraform plan` reads the node and shows any drift (dead dnsmasq, missing namespace, edited files) as an in-place update that `apply` repairs.',
-  attributes: {
-    id: { type: t.string, computed: true, description: '`<host>:<port>/<network_id>`.' },
-    node: nodeAttribute,
-    network_id: { type: t.string, required: true, requiresReplace: true, description: 'The network\'s id (a UUID, or `[a-z0-9-]{1,36}`); names the namespace `qdhcp-<network_id>`.' },
-    name: { type: t.string, optional: true, description: 'A name, for people.' },
-    mtu: { type: t.number, optional: true, description: 'MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.' },
-    dns_domain: { type: t.string, optional: true, description: 'Domain of the clients\' names (`--domain`, FQDNs in the host file). Default: `openstacklocal`; `""` for none.' },
-    subnets: {
-      required: true,
+  rows: [
+    { name: 'id', type: t.string, presence: 'computed', description: '`<host>:<port>/<network_id>`.' },
+    nodeRow('options.statePath'),
+    {
+      name: 'network_id',
+      type: t.string,
+      presence: 'required',
+      replace: true,
+      spec: ['network.id'],
+      description: 'The network\'s id (a UUID, or `[a-z0-9-]{1,36}`); names the namespace `qdhcp-<network_id>`.',
+    },
+    { name: 'name', type: t.string, presence: 'optional', spec: ['network.name'], description: 'A name, for people.' },
+    {
+      name: 'mtu',
+      type: t.number,
+      presence: 'optional',
+      spec: ['network.mtu'],
+      description: 'MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.',
+    },
+    optionRow('dnsDomain'),
+    {
+      name: 'subnets',
+      presence: 'required',
+      spec: ['network.subnets'],
       description: 'The network\'s subnets.',
       nested: {
         nesting: 'list',
-        attributes: {
-          id: { type: t.string, optional: true, computed: true, description: 'Subnet id. Default: a UUID derived from the network id and the CIDR.' },
-          cidr: { type: t.string, required: true, description: 'e.g. `172.16.0.0/24` or `fd00:1::/64`.' },
-          ip_version: { type: t.number, optional: true, computed: true, description: '`4` or `6`. Default: from `cidr`.' },
-          gateway_ip: { type: t.string, optional: true, description: 'The router clients get (`option:router`). Unset: none.' },
-          enable_dhcp: { type: t.bool, optional: true, computed: true, description: 'Serve DHCP on this subnet. Default: `true`.' },
-          dns_nameservers: { type: t.list(t.string), optional: true, description: 'DNS servers for clients. Unset: the DHCP servers themselves when there are several; `["0.0.0.0"]`: none at all.' },
-          host_routes: {
-            optional: true,
+        rows: [
+          { name: 'id', type: t.string, presence: 'optional+computed', description: 'Subnet id. Default: a UUID derived from the network id and the CIDR.' },
+          { name: 'cidr', type: t.string, presence: 'required', description: 'e.g. `172.16.0.0/24` or `fd00:1::/64`.' },
+          { name: 'ip_version', type: t.number, presence: 'optional+computed', description: '`4` or `6`. Default: from `cidr`.' },
+          { name: 'gateway_ip', type: t.string, presence: 'optional', description: 'The router clients get (`option:router`). Unset: none.' },
+          // Filled in by the plan (normalise), with the other subnet defaults.
+          { name: 'enable_dhcp', type: t.bool, presence: 'optional+computed', default: true, description: 'Serve DHCP on this subnet. Default: `true`.' },
+          {
+            name: 'dns_nameservers',
+            type: t.list(t.string),
+            presence: 'optional',
+            description: 'DNS servers for clients. Unset: the DHCP servers themselves when there are several; `["0.0.0.0"]`: none at all.',
+          },
+          {
+            name: 'host_routes',
+            presence: 'optional',
             description: 'Extra routes for clients (classless static routes, options 121 and 249).',
-            nested: { nesting: 'list', attributes: { destination: { type: t.string, required: true }, nexthop: { type: t.string, required: true } } },
+            nested: {
+              nesting: 'list',
+              rows: [
+                { name: 'destination', type: t.string, presence: 'required' },
+                { name: 'nexthop', type: t.string, presence: 'required' },
+              ],
+            },
           },
-          allocation_pools: {
-            optional: true,
+          {
+            name: 'allocation_pools',
+            presence: 'optional',
             description: 'Ranges addresses are allocated from (only used to pick the DHCP port address).',
-            nested: { nesting: 'list', attributes: { start: { type: t.string, required: true }, end: { type: t.string, required: true } } },
+            nested: {
+              nesting: 'list',
+              rows: [
+                { name: 'start', type: t.string, presence: 'required' },
+                { name: 'end', type: t.string, presence: 'required' },
+              ],
+            },
           },
-          ipv6_address_mode: { type: t.string, optional: true, description: '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).' },
-          ipv6_ra_mode: { type: t.string, optional: true, description: '`slaac`, `dhcpv6-stateful` or `dhcpv6-stateless` (IPv6 only).' },
-        },
+          { name: 'ipv6_address_mode', type: t.string, presence: 'optional', description: IPV6_MODES_DOC },
+          { name: 'ipv6_ra_mode', type: t.string, presence: 'optional', description: IPV6_MODES_DOC },
+        ],
       },
     },
-    dhcp_port_id: { type: t.string, optional: true, computed: true, description: 'This node\'s DHCP port. Default: a UUID derived from the node host and the network id.' },
-    dhcp_mac_address: { type: t.string, optional: true, computed: true, description: 'MAC of the `ns-…` device. Default: `fa:16:3e:…` derived from the node host and the network id.' },
-    dhcp_ip_addresses: {
-      type: t.list(t.string),
-      optional: true,
-      computed: true,
-      description: 'This node\'s DHCP server address on each DHCP-enabled subnet. Default: the first address of the subnet\'s first allocation pool, or the first host address that is not the gateway.',
+    // network.ports[0] is this node's DHCP port (specFromValue); inAttributeTerms maps the rest of network.ports.
+    {
+      name: 'dhcp_port_id',
+      type: t.string,
+      presence: 'optional+computed',
+      spec: ['network.ports[0].id', 'dhcpPortId'],
+      description: 'This node\'s DHCP port. Default: a UUID derived from the node host and the network id.',
     },
-    peer_dhcp_ports: {
-      optional: true,
-      description: 'DHCP ports of the other nodes serving this network (high availability): with several DHCP servers and no `dns_nameservers`, clients get all of them as DNS servers, as in neutron.',
+    {
+      name: 'dhcp_mac_address',
+      type: t.string,
+      presence: 'optional+computed',
+      spec: ['network.ports[0].macAddress'],
+      description: 'MAC of the `ns-…` device. Default: `fa:16:3e:…` derived from the node host and the network id.',
+    },
+    {
+      name: 'dhcp_ip_addresses',
+      type: t.list(t.string),
+      presence: 'optional+computed',
+      spec: ['network.ports'],
+      description:
+        'This node\'s DHCP server address on each DHCP-enabled subnet. Default: the first address of the subnet\'s first allocation pool, or the first host address that is not the gateway.',
+    },
+    {
+      name: 'peer_dhcp_ports',
+      presence: 'optional',
+      description:
+        'DHCP ports of the other nodes serving this network (high availability): with several DHCP servers and no `dns_nameservers`, clients get all of them as DNS servers, as in neutron.',
       nested: {
         nesting: 'list',
-        attributes: {
-          id: { type: t.string, required: true },
-          mac_address: { type: t.string, required: true },
-          ip_addresses: { type: t.list(t.string), required: true },
-        },
+        rows: [
+          { name: 'id', type: t.string, presence: 'required' },
+          { name: 'mac_address', type: t.string, presence: 'required' },
+          { name: 'ip_addresses', type: t.list(t.string), presence: 'required' },
+        ],
       },
     },
-    bridge: { type: t.string, optional: true, description: 'An existing Linux bridge on the node to attach the network to. Exactly one of `bridge` and `physical_interface`.' },
-    physical_interface: {
+    {
+      name: 'bridge',
       type: t.string,
-      optional: true,
+      presence: 'optional',
+      spec: ['attachment.bridge'],
+      description: 'An existing Linux bridge on the node to attach the network to. Exactly one of `bridge` and `physical_interface`.',
+    },
+    {
+      name: 'physical_interface',
+      type: t.string,
+      presence: 'optional',
+      spec: ['attachment.physicalInterface'],
       description:
         'An interface the agent enslaves to a bridge it creates, `brq<network_id[:11]>` (as neutron\'s linuxbridge agent did; an id longer than 11 characters that is not a UUID gets a hash instead of the cut). Refused when it has global addresses or another master, unless `take_over_physical_interface`.',
     },
-    take_over_physical_interface: {
+    {
+      name: 'take_over_physical_interface',
       type: t.bool,
-      optional: true,
-      description: 'Enslave `physical_interface` even when it has global addresses or another master (what it carries is cut off, perhaps the node\'s own SSH address). Default: `false`: refused, naming what was found.',
+      presence: 'optional',
+      default: false,
+      spec: ['attachment.takeOver'],
+      description:
+        'Enslave `physical_interface` even when it has global addresses or another master (what it carries is cut off, perhaps the node\'s own SSH address). Default: `false`: refused, naming what was found.',
     },
-    vlan_id: { type: t.number, optional: true, description: 'With `physical_interface`: enslave the VLAN sub-interface `<physical_interface>.<vlan_id>` instead.' },
-    lease_duration_seconds: { type: t.number, optional: true, description: 'DHCP lease time; `-1` for infinite. Default: `86400`.' },
-    lease_max: { type: t.number, optional: true, description: 'Cap of `--dhcp-lease-max`. Default: `16777216`.' },
-    dns_servers: { type: t.list(t.string), optional: true, description: 'Upstream servers dnsmasq forwards queries to (`--server`).' },
-    local_resolv: { type: t.bool, optional: true, description: 'Let dnsmasq use the node\'s resolv.conf. Default: `false`.' },
-    enable_isolated_metadata: { type: t.bool, optional: true, description: 'Route 169.254.169.254 to the DHCP server on isolated subnets (neutron\'s option). Default: `false`.' },
-    force_metadata: { type: t.bool, optional: true, description: 'Always route 169.254.169.254 to the DHCP server. Default: `false`.' },
-    broadcast_reply: { type: t.bool, optional: true, description: 'Broadcast DHCP replies (`--dhcp-broadcast`). Default: `false`.' },
-    renewal_time_seconds: { type: t.number, optional: true, description: 'DHCP T1 sent to clients; `0` or unset: not sent.' },
-    rebinding_time_seconds: { type: t.number, optional: true, description: 'DHCP T2 sent to clients; `0` or unset: not sent.' },
-    namespace: { type: t.string, computed: true, description: '`qdhcp-<network_id>`.' },
-    interface_name: { type: t.string, computed: true, description: 'The DHCP device inside the namespace (`ns-…`).' },
-    tap_name: { type: t.string, computed: true, description: 'The veth end on the bridge (`tap…`).' },
-    bridge_name: { type: t.string, computed: true, description: 'The bridge the tap is attached to.' },
-    addresses: { type: t.list(t.string), computed: true, description: 'Addresses on the DHCP device, CIDR form.' },
-    dnsmasq_pid: { type: t.number, computed: true, description: 'Observed dnsmasq process id (never a reason for a change on its own).' },
-    port_count: { type: t.number, computed: true, description: 'Observed number of client ports kept on the node.' },
-    drift: {
-      type: t.list(t.string),
-      computed: true,
-      description: 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.',
+    {
+      name: 'vlan_id',
+      type: t.number,
+      presence: 'optional',
+      spec: ['attachment.vlanId'],
+      description: 'With `physical_interface`: enslave the VLAN sub-interface `<physical_interface>.<vlan_id>` instead.',
     },
-  },
+    ...NETWORK_AGENT_OPTIONS.filter((o) => o.field !== 'dnsDomain').map((o) => optionRow(o.field)),
+    { name: 'namespace', type: t.string, presence: 'computed', description: '`qdhcp-<network_id>`.' },
+    { name: 'interface_name', type: t.string, presence: 'computed', description: 'The DHCP device inside the namespace (`ns-…`).' },
+    { name: 'tap_name', type: t.string, presence: 'computed', description: 'The veth end on the bridge (`tap…`).' },
+    { name: 'bridge_name', type: t.string, presence: 'computed', description: 'The bridge the tap is attached to.' },
+    { name: 'addresses', type: t.list(t.string), presence: 'computed', description: 'Addresses on the DHCP device, CIDR form.' },
+    { name: 'dnsmasq_pid', type: t.number, presence: 'computed', description: 'Observed dnsmasq process id (never a reason for a change on its own).' },
+    { name: 'port_count', type: t.number, presence: 'computed', description: 'Observed number of client ports kept on the node.' },
+    { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
+  ],
 };
 
+export const networkSchema: Schema = schemaOf(networkTable);
+
 /** Spec paths (camelCase, from validation) → attribute paths. */
-const RENAMES: PathRenames = [
-  ['network.subnets', ['subnets']],
-  ['network.ports', ['dhcp_ip_addresses']],
-  // ports[0] is this node's DHCP port (specFromValue).
-  ['network.ports[0].macAddress', ['dhcp_mac_address']],
-  ['network.ports[0].id', ['dhcp_port_id']],
-  ['network.id', ['network_id']],
-  ['network.mtu', ['mtu']],
-  ['network.name', ['name']],
-  ['dhcpPortId', ['dhcp_port_id']],
-  ['attachment.bridge', ['bridge']],
-  ['attachment.physicalInterface', ['physical_interface']],
-  ['attachment.vlanId', ['vlan_id']],
-  ['attachment.takeOver', ['take_over_physical_interface']],
-  ['options.dnsDomain', ['dns_domain']],
-  ['options.dhcpLeaseDuration', ['lease_duration_seconds']],
-  ['options.dnsmasqLeaseMax', ['lease_max']],
-  ['options.dnsmasqDnsServers', ['dns_servers']],
-  ['options.dnsmasqLocalResolv', ['local_resolv']],
-  ['options.enableIsolatedMetadata', ['enable_isolated_metadata']],
-  ['options.forceMetadata', ['force_metadata']],
-  ['options.dhcpBroadcastReply', ['broadcast_reply']],
-  ['options.dhcpRenewalTime', ['renewal_time_seconds']],
-  ['options.dhcpRebindingTime', ['rebinding_time_seconds']],
-  ['options.statePath', ['node', 'state_path']],
-];
+const RENAMES: PathRenames = renamesOf(networkTable.rows);
+
+/** The agent options of a (fully known) network value, defaults where unset. */
+function optionsFromValue(v: ObjectValue, statePath: string): AgentOptions {
+  const read = (kind: AgentOptionRow['kind'], x: Value | undefined): unknown => {
+    switch (kind) {
+      case 'string':
+        return str(x);
+      case 'integer':
+        return num(x);
+      case 'boolean':
+        return bool(x);
+      case 'ipList':
+        return x === null || x === undefined ? undefined : strings(x);
+    }
+  };
+  return withDefaults({ statePath, ...Object.fromEntries(NETWORK_AGENT_OPTIONS.map((o) => [o.field, read(o.kind, v[o.attribute])])) });
+}
+
+/** The option attributes of a spec's options: null where the option has its default. */
+function optionsToValue(o: AgentOptions): ObjectValue {
+  const d = withDefaults();
+  return Object.fromEntries(NETWORK_AGENT_OPTIONS.map((r) => [r.attribute, JSON.stringify(o[r.field]) === JSON.stringify(d[r.field]) ? null : (structuredClone(o[r.field]) as Value)]));
+}
 
 /**
  * A ValidationError about the spec's DHCP ports (`network.ports[k]…`, this node's first, then
@@ -227,19 +296,7 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
       physical !== undefined
         ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}), ...(bool(v.take_over_physical_interface) ? { takeOver: true } : {}) }
         : { bridge: str(v.bridge) ?? '' },
-    options: withDefaults({
-      statePath: c.statePath,
-      dnsDomain: str(v.dns_domain),
-      dhcpLeaseDuration: num(v.lease_duration_seconds),
-      dnsmasqLeaseMax: num(v.lease_max),
-      dnsmasqDnsServers: v.dns_servers === null || v.dns_servers === undefined ? undefined : strings(v.dns_servers),
-      dnsmasqLocalResolv: bool(v.local_resolv),
-      enableIsolatedMetadata: bool(v.enable_isolated_metadata),
-      forceMetadata: bool(v.force_metadata),
-      dhcpBroadcastReply: bool(v.broadcast_reply),
-      dhcpRenewalTime: num(v.renewal_time_seconds),
-      dhcpRebindingTime: num(v.rebinding_time_seconds),
-    }),
+    options: optionsFromValue(v, c.statePath),
   };
 }
 
@@ -305,16 +362,12 @@ function withObservation(planned: ObjectValue, st: NetworkState): ObjectValue {
 function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
   const self = spec.network.ports.find((p) => p.id === spec.dhcpPortId)!;
   const peers = spec.network.ports.filter((p) => p.id !== spec.dhcpPortId && p.deviceOwner === DEVICE_OWNER_DHCP);
-  const o = spec.options;
-  const d = withDefaults();
-  const opt = <T>(v: T, def: T): T | null => (JSON.stringify(v) === JSON.stringify(def) ? null : v);
   const a = spec.attachment;
   return {
     node: connectionToValue(c),
     network_id: spec.network.id,
     name: spec.network.name ?? null,
     mtu: spec.network.mtu || null,
-    dns_domain: opt(o.dnsDomain, d.dnsDomain),
     subnets: spec.network.subnets.map((s) => ({
       id: s.id,
       cidr: s.cidr,
@@ -335,15 +388,7 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     physical_interface: 'physicalInterface' in a ? a.physicalInterface : null,
     vlan_id: 'physicalInterface' in a ? (a.vlanId ?? null) : null,
     take_over_physical_interface: 'physicalInterface' in a && a.takeOver ? true : null,
-    lease_duration_seconds: opt(o.dhcpLeaseDuration, d.dhcpLeaseDuration),
-    lease_max: opt(o.dnsmasqLeaseMax, d.dnsmasqLeaseMax),
-    dns_servers: o.dnsmasqDnsServers.length ? [...o.dnsmasqDnsServers] : null,
-    local_resolv: opt(o.dnsmasqLocalResolv, d.dnsmasqLocalResolv),
-    enable_isolated_metadata: opt(o.enableIsolatedMetadata, d.enableIsolatedMetadata),
-    force_metadata: opt(o.forceMetadata, d.forceMetadata),
-    broadcast_reply: opt(o.dhcpBroadcastReply, d.dhcpBroadcastReply),
-    renewal_time_seconds: opt(o.dhcpRenewalTime, d.dhcpRenewalTime),
-    rebinding_time_seconds: opt(o.dhcpRebindingTime, d.dhcpRebindingTime),
+    ...optionsToValue(spec.options),
   };
 }
 

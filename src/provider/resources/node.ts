@@ -11,46 +11,55 @@ import { cleanGoneNode, leftovers } from './gone-node';
 import { isGone, isUnreachable, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
 import type { ApplyResult, ChangeAction, ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode, type NodeConnection } from './connection';
+import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
+import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
-import { diagnosticsFor, type PathRenames } from './errors';
+import { diagnosticsFor } from './errors';
 import { parseImportId } from './import-id';
 import { bool, known, num, obj } from './values';
 
 const OBSERVED = ['hostname', 'kernel', 'dnsmasq_version', 'iptables', 'networks', 'monitor_pid', 'monitor_boot'];
 
-export const nodeSchema: Schema = {
+export const nodeTable: Table = {
   version: 0,
   description:
     'A Linux host that serves DHCP: `apply` checks what the agent needs (ip with JSON output, iptables with the CHECKSUM target, dnsmasq ≥ 2.67, network namespaces) and changes nothing when something is missing; it creates the state directory and starts the process monitor (neutron\'s ProcessMonitor), started at boot by systemd or cron where available.',
-  attributes: {
-    id: { type: t.string, computed: true, description: '`<host>:<port>`.' },
-    node: nodeAttribute,
-    monitor_interval_seconds: { type: t.number, optional: true, description: 'How often the monitor checks every network\'s dnsmasq. Default: `60` (neutron\'s check_child_processes_interval).' },
-    gone_for_good: {
+  rows: [
+    { name: 'id', type: t.string, presence: 'computed', description: '`<host>:<port>`.' },
+    nodeRow('statePath'),
+    {
+      name: 'monitor_interval_seconds',
+      type: t.number,
+      presence: 'optional',
+      default: 60,
+      spec: ['monitorIntervalSeconds'],
+      description: 'How often the monitor checks every network\'s dnsmasq. Default: `60` (neutron\'s check_child_processes_interval).',
+    },
+    {
+      name: 'gone_for_good',
       type: t.bool,
-      optional: true,
+      presence: 'optional',
       description:
         'The node is gone for good (dead, or taken away): apply and destroy succeed without reaching it. Also list it in the provider\'s `gone_nodes`, so that its networks and ports can leave the stack without it. While it is marked so, each refresh looks for it (bounded: about 1 s when it refuses connections, 5 s when it does not answer); when it answers again, `drift` lists what the agent left there and apply removes it.',
     },
-    hostname: { type: t.string, computed: true, description: 'Observed.' },
-    kernel: { type: t.string, computed: true, description: 'Observed.' },
-    dnsmasq_version: { type: t.string, computed: true, description: 'Observed.' },
-    iptables: { type: t.string, computed: true, description: 'Observed iptables flavour: `nf_tables` or `legacy`.' },
-    networks: { type: t.list(t.string), computed: true, description: 'Observed ids of the networks kept on the node.' },
-    monitor_pid: { type: t.number, computed: true, description: 'Observed process id of the monitor.' },
-    monitor_boot: { type: t.string, computed: true, description: 'How the monitor starts at boot: `systemd`, `cron` or `none`.' },
-    drift: { type: t.list(t.string), computed: true, description: 'What differs on the node (monitor not running, missing prerequisites), in plain words.' },
-  },
+    { name: 'hostname', type: t.string, presence: 'computed', description: 'Observed.' },
+    { name: 'kernel', type: t.string, presence: 'computed', description: 'Observed.' },
+    { name: 'dnsmasq_version', type: t.string, presence: 'computed', description: 'Observed.' },
+    { name: 'iptables', type: t.string, presence: 'computed', description: 'Observed iptables flavour: `nf_tables` or `legacy`.' },
+    { name: 'networks', type: t.list(t.string), presence: 'computed', description: 'Observed ids of the networks kept on the node.' },
+    { name: 'monitor_pid', type: t.number, presence: 'computed', description: 'Observed process id of the monitor.' },
+    { name: 'monitor_boot', type: t.string, presence: 'computed', description: 'How the monitor starts at boot: `systemd`, `cron` or `none`.' },
+    { name: 'drift', type: t.list(t.string), presence: 'computed', description: 'What differs on the node (monitor not running, missing prerequisites), in plain words.' },
+  ],
 };
 
-const RENAMES: PathRenames = [
-  ['statePath', ['node', 'state_path']],
-  ['monitorIntervalSeconds', ['monitor_interval_seconds']],
-];
+export const nodeSchema: Schema = schemaOf(nodeTable);
+
+const RENAMES: PathRenames = renamesOf(nodeTable.rows);
+const MONITOR_INTERVAL_DEFAULT = rowNamed(nodeTable.rows, 'monitor_interval_seconds').default as number;
 
 export function nodeSpecFromValue(v: ObjectValue): NodeSpec {
-  return { statePath: connectionFromValue(v.node).statePath, monitorIntervalSeconds: num(v.monitor_interval_seconds) ?? 60 };
+  return { statePath: connectionFromValue(v.node).statePath, monitorIntervalSeconds: num(v.monitor_interval_seconds) ?? MONITOR_INTERVAL_DEFAULT };
 }
 
 function observed(planned: ObjectValue, st: NodeState): ObjectValue {

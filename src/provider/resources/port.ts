@@ -14,70 +14,84 @@ import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { connectionFromValue, connectionToValue, hostFor, nodeAttribute, nodeLabel, normaliseNode, validateNode } from './connection';
-import { planWithDrift, operationLabel } from './drift-plan';
+import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
+import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode } from './connection';
+import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
-import { diagnosticsFor, importHint, type PathRenames } from './errors';
+import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
 import { known, list, num, obj, str } from './values';
 
-export const portSchema: Schema = {
+export const portTable: Table = {
   version: 0,
   description:
     'A port (MAC/IP reservation) on a network served by one node: the client with `mac_address` gets `fixed_ips` by DHCP, with `hostname` and `extra_dhcp_opts`. Changes reload dnsmasq (SIGHUP); they never restart it.',
-  attributes: {
-    id: { type: t.string, computed: true, description: '`<host>:<port>/<network_id>/<port_id>`.' },
-    node: nodeAttribute,
-    network_id: { type: t.string, required: true, requiresReplace: true, description: 'The network the port is on (a `dhcpagent_network` on the same node).' },
-    port_id: { type: t.string, required: true, requiresReplace: true, description: 'The port\'s id (a UUID, or `[a-z0-9-]{1,36}`).' },
-    mac_address: { type: t.string, required: true, description: 'The client\'s MAC, `xx:xx:xx:xx:xx:xx`.' },
-    fixed_ips: {
-      required: true,
+  rows: [
+    { name: 'id', type: t.string, presence: 'computed', description: '`<host>:<port>/<network_id>/<port_id>`.' },
+    nodeRow('statePath'),
+    {
+      name: 'network_id',
+      type: t.string,
+      presence: 'required',
+      replace: true,
+      spec: ['networkId'],
+      description: 'The network the port is on (a `dhcpagent_network` on the same node).',
+    },
+    { name: 'port_id', type: t.string, presence: 'required', replace: true, spec: ['port.id'], description: 'The port\'s id (a UUID, or `[a-z0-9-]{1,36}`).' },
+    { name: 'mac_address', type: t.string, presence: 'required', spec: ['port.macAddress'], description: 'The client\'s MAC, `xx:xx:xx:xx:xx:xx`.' },
+    {
+      name: 'fixed_ips',
+      presence: 'required',
+      spec: ['port.fixedIps'],
       description: 'The client\'s addresses, one per subnet at most.',
       nested: {
         nesting: 'list',
-        attributes: {
-          ip_address: { type: t.string, required: true },
-          subnet_id: { type: t.string, optional: true, computed: true, description: 'Default: the network\'s subnet that holds `ip_address`.' },
-        },
+        rows: [
+          { name: 'ip_address', type: t.string, presence: 'required' },
+          { name: 'subnet_id', type: t.string, presence: 'optional+computed', description: 'Default: the network\'s subnet that holds `ip_address`.' },
+        ],
       },
     },
-    hostname: { type: t.string, optional: true, description: 'The client\'s host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.' },
-    device_owner: { type: t.string, optional: true, description: 'neutron\'s device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.' },
-    extra_dhcp_opts: {
-      optional: true,
+    {
+      name: 'hostname',
+      type: t.string,
+      presence: 'optional',
+      // The spec's hostname becomes the port's dns_assignment; validation may name either.
+      spec: ['hostname', 'port.dnsAssignment'],
+      description: 'The client\'s host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.',
+    },
+    {
+      name: 'device_owner',
+      type: t.string,
+      presence: 'optional',
+      spec: ['port.deviceOwner'],
+      description: 'neutron\'s device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.',
+    },
+    {
+      name: 'extra_dhcp_opts',
+      presence: 'optional',
+      spec: ['port.extraDhcpOpts'],
       description: 'Per-port DHCP options: dnsmasq option names (`tftp-server`, `bootfile-name`), numbers (`66`), with optional `tag:<tag>,` prefixes.',
       nested: {
         nesting: 'list',
-        attributes: {
-          opt_name: { type: t.string, required: true },
-          opt_value: { type: t.string, required: true },
-          ip_version: { type: t.number, optional: true, computed: true, description: '`4` or `6`. Default: `4`.' },
-        },
+        rows: [
+          { name: 'opt_name', type: t.string, presence: 'required' },
+          { name: 'opt_value', type: t.string, presence: 'required' },
+          { name: 'ip_version', type: t.number, presence: 'optional+computed', default: 4, description: '`4` or `6`. Default: `4`.' },
+        ],
       },
     },
-    drift: {
-      type: t.list(t.string),
-      computed: true,
-      description: 'What differs on the node from this configuration, in plain words. Non-empty after a refresh: `plan` shows an in-place update that `apply` repairs.',
-    },
-  },
+    { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
+  ],
 };
 
-const RENAMES: PathRenames = [
-  ['port.fixedIps', ['fixed_ips']],
-  ['port.macAddress', ['mac_address']],
-  ['port.id', ['port_id']],
-  ['port.dnsAssignment', ['hostname']],
-  ['port.extraDhcpOpts', ['extra_dhcp_opts']],
-  ['port.deviceOwner', ['device_owner']],
-  ['hostname', ['hostname']],
-  ['networkId', ['network_id']],
-  ['statePath', ['node', 'state_path']],
-];
+export const portSchema: Schema = schemaOf(portTable);
+
+const RENAMES: PathRenames = renamesOf(portTable.rows);
+const OPT_IP_VERSION_DEFAULT = rowNamed(rowNamed(portTable.rows, 'extra_dhcp_opts').nested!.rows, 'ip_version').default as IpVersion;
 
 function optsFrom(v: Value | undefined): ExtraDhcpOpt[] {
-  return list(v).map((o) => ({ optName: str(obj(o).opt_name) ?? '', optValue: str(obj(o).opt_value) ?? '', ipVersion: (num(obj(o).ip_version) ?? 4) as IpVersion }));
+  return list(v).map((o) => ({ optName: str(obj(o).opt_name) ?? '', optValue: str(obj(o).opt_value) ?? '', ipVersion: (num(obj(o).ip_version) as IpVersion | undefined) ?? OPT_IP_VERSION_DEFAULT }));
 }
 
 export function portSpecFromValue(v: ObjectValue): PortSpec {
@@ -129,7 +143,7 @@ function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
           return { ...o, subnet_id: same ? same.subnet_id : UNKNOWN };
         })
       : v.fixed_ips,
-    extra_dhcp_opts: known(v.extra_dhcp_opts) && v.extra_dhcp_opts !== null ? list(v.extra_dhcp_opts).map((o) => ({ ...obj(o), ip_version: num(obj(o).ip_version) ?? 4 })) : v.extra_dhcp_opts,
+    extra_dhcp_opts: known(v.extra_dhcp_opts) && v.extra_dhcp_opts !== null ? list(v.extra_dhcp_opts).map((o) => ({ ...obj(o), ip_version: num(obj(o).ip_version) ?? OPT_IP_VERSION_DEFAULT })) : v.extra_dhcp_opts,
   };
 }
 
