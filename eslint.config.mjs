@@ -24,22 +24,6 @@ export default tseslint.config(
       ],
     },
   },
-  // TODO(issue 11): lead removes after merging the other branches (these files are being split or
-  // rewritten on other branches; their findings are fixed after the merge).
-  ...Object.entries({
-    'constructs/carrier.ts': ['no-unnecessary-type-assertion'],
-    'src/host/ssh-pool.ts': ['prefer-promise-reject-errors'],
-    'src/model/validate/issues.ts': ['no-unsafe-argument'],
-    'src/model/validate/ports.ts': ['no-unsafe-member-access'],
-    'src/model/validate/subnets.ts': ['no-unnecessary-type-assertion'],
-    'src/provider/cty/json-parse.ts': ['no-unnecessary-type-assertion'],
-    'src/provider/cty/marshal.ts': ['no-unnecessary-type-assertion'],
-    'src/provider/cty/unmarshal.ts': ['no-unnecessary-type-assertion', 'no-unsafe-assignment'],
-    'src/provider/cty/wire.ts': ['no-base-to-string'],
-    'src/provider/resources/connection.ts': ['require-await'],
-    'src/provider/resources/drift-plan.ts': ['no-base-to-string'],
-    'src/provider/resources/reachability.ts': ['no-unnecessary-type-assertion'],
-  }).map(([file, rules]) => ({ files: [file], rules: Object.fromEntries(rules.map((rule) => [`@typescript-eslint/${rule}`, 'off'])) })),
   {
     files: ['**/*.cjs', '**/*.js', '**/*.mjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },

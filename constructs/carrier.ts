@@ -64,5 +64,5 @@ export function createCarrier(scope: Construct, id: string, props: CarrierProps)
 }
 
 function nullProviderOf(stack: TerraformStack): NullProvider {
-  return (stack.node.children.find((c) => c instanceof NullProvider) as NullProvider | undefined) ?? new NullProvider(stack, 'null');
+  return stack.node.children.find((c): c is NullProvider => c instanceof NullProvider) ?? new NullProvider(stack, 'null');
 }

@@ -2,6 +2,7 @@
  * A counting semaphore: at most `limit` holders at a time, the others wait in FIFO order.
  * Used to keep the number of open SSH channels on one connection below sshd's MaxSessions.
  */
+import { abortReason } from './abort';
 export class Semaphore {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
@@ -28,8 +29,7 @@ export class Semaphore {
    * signal's reason and no slot is taken.
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's own reason (an Error unless the caller aborted with something else), as Node's abortable APIs reject
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.active < this.limit) {
       this.active++;
       return Promise.resolve(this.releaser());
@@ -43,8 +43,7 @@ export class Semaphore {
       const onAbort = (): void => {
         const i = this.waiters.indexOf(grant);
         if (i >= 0) this.waiters.splice(i, 1);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as above
-        reject(signal?.reason);
+        if (signal) reject(abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(grant);

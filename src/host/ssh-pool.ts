@@ -6,7 +6,8 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
-import { errorMessage, isError } from '../model/errors';
+import { abortReason } from './abort';
+import { errorMessage, isError, toError } from '../model/errors';
 import { HostError } from './types';
 import { Semaphore } from './semaphore';
 import { DEFAULT_CONNECT_RETRY_DELAYS_MS, sshLabel, type ResolvedSshHostConfig } from './ssh-config';
@@ -80,7 +81,7 @@ export class SshConnection {
       const fail = (err: unknown): void => {
         this.active--;
         this.endIfRetiredAndIdle();
-        reject(err);
+        reject(toError(err));
       };
       try {
         this.client.exec(command, (err, channel) => {
@@ -91,7 +92,7 @@ export class SshConnection {
           });
           if (signal.aborted) {
             channel.close();
-            reject(signal.reason);
+            reject(abortReason(signal));
             return;
           }
           resolve(channel);
@@ -290,7 +291,7 @@ function collect(channel: ClientChannel, input: Buffer, signal: AbortSignal, lab
       // sshd would signal the login shell only. The caller's command line bounds the remote
       // run itself (see SshHost).
       channel.close();
-      reject(signal.reason);
+      reject(abortReason(signal));
     };
     channel.on('data', (d: Buffer) => stdout.push(d));
     channel.stderr.on('data', (d: Buffer) => stderr.push(d));
@@ -302,7 +303,7 @@ function collect(channel: ClientChannel, input: Buffer, signal: AbortSignal, lab
     channel.on('error', () => undefined);
     channel.once('close', () => {
       signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) return reject(signal.reason);
+      if (signal.aborted) return reject(abortReason(signal));
       if (code === undefined && signalName === undefined) {
         return reject(new HostError(label, `${what}: the connection was lost before the command finished`, 'channel'));
       }
@@ -322,9 +323,9 @@ function signalNumber(name: string): number {
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
+    const onAbort = (): void => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {
@@ -333,7 +334,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e);
+        reject(toError(e));
       },
     );
   });

@@ -62,3 +62,8 @@ export function isError<T extends Error>(err: unknown, type: abstract new (...ar
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** `err` itself when it is an Error, else an Error whose message is the value as text (promises here always reject with Errors). */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

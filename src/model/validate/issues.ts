@@ -3,6 +3,7 @@
  * validated value, collected rather than thrown at the first one.
  */
 import { ValidationError, type ValidationIssue } from '../errors';
+import { isList } from '../types';
 
 /** A reusable single-value check: an issue, or `null` when the value is fine. */
 export type Check = (value: unknown, path: string) => ValidationIssue | null;
@@ -52,7 +53,7 @@ export function eachOf<T>(
   what: string,
   visit: (item: T, path: string, index: number) => unknown,
 ): void {
-  if (!Array.isArray(list)) {
+  if (!isList(list)) {
     out.push(issue(path, list, what));
     return;
   }

@@ -4,7 +4,7 @@
  */
 import { showValue, type ValidationIssue } from '../errors';
 import { cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '../ip';
-import type { DnsAssignment, ExtraDhcpOpt, FixedIp, Network, Port, Subnet } from '../types';
+import { isList, type DnsAssignment, type ExtraDhcpOpt, type FixedIp, type Network, type Port, type Subnet } from '../types';
 import { checkIp, describeCidr, sameIp } from './addresses';
 import { checkClientIdValue, checkDhcpOptName, checkDhcpOptValue, isClientIdOpt } from './dhcp-opts';
 import { eachOf, isRecord, issue, pathJoin, push } from './issues';
@@ -136,8 +136,8 @@ function dnsAssignmentIssues(entry: DnsAssignment, path: string): ValidationIssu
  * port's earlier version and is skipped).
  */
 export function validatePort(port: Port, network: Network, path = ''): ValidationIssue[] {
-  const subnets = Array.isArray(network.subnets) ? network.subnets : [];
-  const ports = Array.isArray(network.ports) ? network.ports : [];
+  const subnets = isList(network.subnets) ? network.subnets : [];
+  const ports = isList(network.ports) ? network.ports : [];
   return portIssues(port, { subnets, others: ports.filter((p) => p.id !== port.id) }, path);
 }
 

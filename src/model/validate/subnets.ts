@@ -55,13 +55,13 @@ export function validateSubnet(subnet: Subnet, path = ''): ValidationIssue[] {
       if (bad) {
         out.push(bad);
         ok = false;
-      } else if (cidr && !cidrContains(cidr.text, pool[end] as string)) {
+      } else if (cidr && !cidrContains(cidr.text, pool[end])) {
         out.push(issue(pathJoin(p, end), pool[end], `an address inside ${cidr.text}`));
         ok = false;
       }
     }
-    if (ok && ipToBigInt(pool.start as string)! > ipToBigInt(pool.end as string)!) {
-      out.push(issue(pathJoin(p, 'end'), pool.end, `an address not below start ${pool.start as string}`));
+    if (ok && ipToBigInt(pool.start)! > ipToBigInt(pool.end)!) {
+      out.push(issue(pathJoin(p, 'end'), pool.end, `an address not below start ${pool.start}`));
     }
   });
 

@@ -16,7 +16,7 @@ export function parseJson(text: string): JsonValue {
     throw new CtyValueError([], `invalid JSON at offset ${pos}: ${what}`);
   };
   const ws = () => {
-    while (pos < text.length && ' \t\n\r'.includes(text[pos]!)) pos++;
+    while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
   const parseValue = (): JsonValue => {
     ws();

@@ -75,7 +75,7 @@ export function toWire(value: Value | undefined, type: CtyType, path: AttributeP
   }
   if ('tuple' in type) {
     if (!Array.isArray(value) || value.length !== type.tuple.length) throw mismatch();
-    return value.map((item, i) => toWire(item, type.tuple[i]!, child(path, i), flavour));
+    return value.map((item, i) => toWire(item, type.tuple[i], child(path, i), flavour));
   }
   if (!isObjectValue(value)) throw mismatch();
   const out: Record<string, unknown> = {};

@@ -83,7 +83,7 @@ export function fromWire(raw: unknown, type: CtyType, path: AttributePath, opts:
   }
   if ('tuple' in type) {
     if (!Array.isArray(raw) || raw.length !== type.tuple.length) throw mismatch();
-    return raw.map((item, i) => fromWire(item, type.tuple[i]!, child(path, i), opts));
+    return raw.map((item, i) => fromWire(item, type.tuple[i], child(path, i), opts));
   }
   if (typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array || raw instanceof PreciseNumber) throw mismatch();
   const entries = raw as Record<string, unknown>;
@@ -110,10 +110,11 @@ function dynamicFromWire(raw: unknown, path: AttributePath, opts: DecodeOptions)
   let inner: unknown;
   if (opts.flavour === 'msgpack') {
     if (!Array.isArray(raw) || raw.length !== 2) throw new CtyValueError(path, `expected [type, value] for a dynamic value, got ${describe(raw)}`);
-    const rawType = raw[0] instanceof Uint8Array ? Buffer.from(raw[0]).toString('utf8') : raw[0];
-    if (typeof rawType !== 'string') throw new CtyValueError(path, `dynamic value: type must be JSON text, got ${describe(raw[0])}`);
-    typeJson = JSON.parse(rawType);
-    inner = raw[1];
+    const [first, second] = raw as unknown[];
+    const rawType = first instanceof Uint8Array ? Buffer.from(first).toString('utf8') : first;
+    if (typeof rawType !== 'string') throw new CtyValueError(path, `dynamic value: type must be JSON text, got ${describe(first)}`);
+    typeJson = JSON.parse(rawType) as unknown;
+    inner = second;
   } else {
     if (raw === null || typeof raw !== 'object' || !('type' in raw) || !('value' in raw)) {
       throw new CtyValueError(path, `expected {"type","value"} for a dynamic value, got ${describe(raw)}`);

@@ -19,7 +19,8 @@ export function describe(raw: unknown): string {
   if (raw instanceof PreciseNumber) return `number ${raw.text}`;
   if (typeof raw === 'object') return 'an object';
   if (typeof raw === 'string') return `string ${JSON.stringify(raw.length > 40 ? raw.slice(0, 40) + '…' : raw)}`;
-  return `${typeof raw} ${String(raw)}`;
+  if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') return `${typeof raw} ${raw}`;
+  return typeof raw;
 }
 
 export function child(path: AttributePath, step: PathStep): AttributePath {

@@ -163,6 +163,8 @@ export const PROVIDER_CONNECT = { connectTimeoutMs: 5000, connectDeadlineMs: 500
  * The SSH host for a connection. One pool per provider process: every resource on a node
  * shares one connection. ssh2 is loaded on first use, so plan-only provider starts stay fast.
  */
+// async although nothing is awaited: a failure to load ssh2 or a refused config rejects, as callers expect.
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function hostFor(c: NodeConnection): Promise<Host> {
   // Loaded on first use (require, not import: the bundle then evaluates ssh2 lazily).
   // eslint-disable-next-line @typescript-eslint/no-require-imports

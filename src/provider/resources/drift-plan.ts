@@ -4,7 +4,7 @@ import { changedAttributes, replacementPaths } from '../plan';
 import type { ChangeAction, PlanResult } from '../resource';
 import type { Schema } from '../schema';
 import { list } from './values';
-import { warningDiagnostic, type Diagnostic } from '../diagnostics';
+import { pathToString, warningDiagnostic, type Diagnostic } from '../diagnostics';
 
 /** The `drift` attribute of a network or a port. */
 export const DRIFT_DESCRIPTION =
@@ -23,7 +23,7 @@ export function planWithDrift(schema: Schema, prior: ObjectValue | null, propose
   if (changed.length === 0 && list(prior.drift).length === 0) return { planned: prior };
   const requiresReplace = replacementPaths(schema, prior, repaired);
   if (!requiresReplace.length) return { planned: repaired };
-  const nodeMoves = requiresReplace.filter((p) => p[0] === 'node').map((p) => p.join('.'));
+  const nodeMoves = requiresReplace.filter((p) => p[0] === 'node').map(pathToString);
   return { planned: repaired, requiresReplace, ...(nodeMoves.length ? { diagnostics: [nodeMoveWarning(schema, nodeMoves)] } : {}) };
 }
 

@@ -163,7 +163,7 @@ export function parseGoneNodes(entries: readonly Value[]): { keys: Set<string>; 
       problems.push({ index, value: e, allowed: 'a node as "host", "host:port" or "[ipv6]:port", the host and port of its dhcpagent_node' });
       return;
     }
-    keys.add(nodeKey({ host: m[1] ?? m[2] ?? m[3]!, port }));
+    keys.add(nodeKey({ host: m[1] ?? m[2] ?? m[3], port }));
   });
   return { keys, problems };
 }

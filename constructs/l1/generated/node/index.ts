@@ -31,7 +31,7 @@ export interface NodeNode {
   */
   readonly host: string;
   /**
-  * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of `host_key_sha256`, `known_hosts_path` and `insecure_ignore_host_key` is required.
+  * The node's host key fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). Exactly one of `host_key_sha256`, `known_hosts_path` and `insecure_ignore_host_key = true` must be set (the `DhcpAgentNode` construct and import ids use `known_hosts_path = "~/.ssh/known_hosts"` when none is).
   */
   readonly hostKeySha256?: string;
   /**
@@ -39,7 +39,7 @@ export interface NodeNode {
   */
   readonly insecureIgnoreHostKey?: boolean | cdktf.IResolvable;
   /**
-  * A known_hosts file that lists the node's host key.
+  * A known_hosts file that lists the node's host key (`~` expands).
   */
   readonly knownHostsPath?: string;
   /**
