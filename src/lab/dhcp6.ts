@@ -59,6 +59,10 @@ export async function disableDad(vm: LabVm): Promise<void> {
  */
 export async function dhclient6(vm: LabVm, opts: { mode: 'stateful' | 'stateless'; extra?: string[]; timeoutMs?: number }): Promise<Dhcp6Result> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  for (const name of opts.extra ?? []) {
+    // The names go into dhclient's config file.
+    if (!/^dhcp6\.[a-z0-9-]{1,64}$/.test(name)) throw new RangeError(`dhclient6 extra: got ${JSON.stringify(name)}; a dhclient DHCPv6 option name like dhcp6.sntp-servers is allowed`);
+  }
   const dir = await mkdtemp(`${vm.dir}/dhclient6-`);
   const record = `${dir}/record.env`;
   const script = `${dir}/script.sh`;
