@@ -152,7 +152,8 @@ function udhcpcScript(leaseFile: string): string {
     'case "$1" in',
     'bound|renew)',
     `  env > ${tmp} && mv ${tmp} ${f}`,
-    '  ip addr flush dev "$interface"',
+    // IPv4 only: a DHCPv6 client may be using the interface's IPv6 link-local address.
+    '  ip -4 addr flush dev "$interface"',
     '  ip addr add "$ip/${mask:-24}" dev "$interface"',
     '  ;;',
     'esac',
