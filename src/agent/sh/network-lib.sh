@@ -303,9 +303,9 @@ start_dnsmasq_here() {
   fi
   # Recorded before the start: a kill right after the start must not leave an older record.
   record_loaded
-  # neutron creates the log directory (mode 755) before it starts dnsmasq, which opens the
-  # file as root and then hands it to the user it drops to.
-  if [ -n "$DNS_LOG" ]; then mkdir -p -m 755 "$(dirname "$DNS_LOG")" || fail "cannot create the log directory of $DNS_LOG"; fi
+  # neutron creates the log directory (os.makedirs; 755 under the scripts' umask 022) before
+  # it starts dnsmasq, which opens the file as root and then hands it to the user it drops to.
+  if [ -n "$DNS_LOG" ]; then mkdir -p "$(dirname "$DNS_LOG")" || fail "cannot create the log directory of $DNS_LOG"; fi
   spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
   i=0
   while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
