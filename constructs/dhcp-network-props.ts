@@ -190,6 +190,13 @@ export interface DhcpNetworkProps {
    */
   readonly localResolv?: boolean;
   /**
+   * neutron's `dnsmasq_base_log_dir`: dnsmasq logs DHCP and DNS to
+   * `<logDir>/<network id>/dhcp_dns_log` on each node; the process monitor rotates the file
+   * past 10 MiB, keeping one old copy. An absolute path of letters, digits, `. _ - /`.
+   * @default - no per-network log
+   */
+  readonly logDir?: string;
+  /**
    * The agents' own ports (neutron's DHCP ports, device owner `network:dhcp`; not client
    * `DhcpPort`s), in the order of `agents` (e.g. neutron's, when migrating).
    * @default - derived ids and MACs, addresses allocated at synth time

@@ -12,6 +12,7 @@ import type { Port, Subnet } from '../model/types';
 import { METADATA_CIDR } from '../model/types';
 import {
   dhcpServerDnsOptLines,
+  dnsLogFile,
   networkPaths,
   renderArgv,
   subnetOptLines,
@@ -59,6 +60,8 @@ export interface DerivedNetwork {
   /** The network's systemd unit and its template (used where systemd runs). */
   readonly unit: string;
   readonly unitTemplate: string;
+  /** dnsmasq's DHCP and DNS log (`dnsmasq_base_log_dir`), or `''` when the option is off. */
+  readonly dnsLog: string;
 }
 
 export function renderContext(spec: NetworkSpec): RenderContext {
@@ -135,6 +138,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     lockFile: lockFile(spec.options.statePath, net.id),
     unit: networkUnitName(spec.options.statePath, net.id),
     unitTemplate: networkUnitTemplateName(spec.options.statePath),
+    dnsLog: dnsLogFile(spec.options.dnsmasqBaseLogDir, net.id),
   };
 }
 
@@ -157,6 +161,9 @@ function defaultGateway(subnets: readonly Subnet[], version: 4 | 6, addresses: r
   }
   return '';
 }
+
+/** Past this size the process monitor rotates a network's `dhcp_dns_log` (one old copy kept). */
+export const DNS_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 /** The quoted variable block every per-network script starts with. */
 export function networkHeader(d: DerivedNetwork): string {
@@ -184,6 +191,8 @@ export function networkHeader(d: DerivedNetwork): string {
     ['UNIT', d.unit],
     ['UNIT_TEMPLATE', d.unitTemplate],
     ['UNIT_DIR', SYSTEMD_UNIT_DIR],
+    ['DNS_LOG', d.dnsLog],
+    ['DNS_LOG_MAX', DNS_LOG_MAX_BYTES],
   ];
   const argv = d.argv.map((a) => shq(a)).join(' ');
   return [
@@ -194,7 +203,7 @@ export function networkHeader(d: DerivedNetwork): string {
 }
 
 /**
- * The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn|halt|unit-prepare|unit-start]`
+ * The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start]`
  * (the last two are the network's systemd unit's ExecStartPre and ExecStart).
  */
 export function setupScript(d: DerivedNetwork): string {
@@ -213,9 +222,10 @@ export function setupScript(d: DerivedNetwork): string {
       '  teardown) teardown ;;',
       '  spawn) spawn_dnsmasq ;;',
       '  halt) halt ;;',
+      '  rotate-log) rotate_dns_log ;;',
       '  unit-prepare) unit_prepare ;;',
       '  unit-start) start_dnsmasq_here ;;',
-      '  *) fail "usage: setup.sh [ensure|check|teardown|spawn|halt|unit-prepare|unit-start]" ;;',
+      '  *) fail "usage: setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start]" ;;',
       'esac',
     ].join('\n'),
     '',

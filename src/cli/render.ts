@@ -40,7 +40,7 @@ options.json — agent options with neutron's dhcp_agent.ini names (all optional
   { "dns_domain": "openstacklocal", "dhcp_lease_duration": 86400, "dnsmasq_lease_max": 16777216,
     "dnsmasq_dns_servers": [], "dnsmasq_local_resolv": false, "enable_isolated_metadata": false,
     "force_metadata": false, "dhcp_broadcast_reply": false, "dhcp_renewal_time": 0,
-    "dhcp_rebinding_time": 0, "state_path": "/var/lib/dhcp-agent", "interface_name": "ns-…" }
+    "dhcp_rebinding_time": 0, "dnsmasq_base_log_dir": "", "state_path": "/var/lib/dhcp-agent", "interface_name": "ns-…" }
 
 --dhcp-port <id>  the DHCP port of the agent being rendered (its addresses are used for the
                   isolated-metadata route); default: the first port with device_owner network:dhcp.

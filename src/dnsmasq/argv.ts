@@ -77,7 +77,15 @@ export function renderArgv(ctx: RenderContext, paths: DnsmasqPaths, interfaceNam
   for (const server of options.dnsmasqDnsServers) argv.push(`--server=${server}`);
   if (options.dnsDomain) argv.push(`--domain=${options.dnsDomain}`);
   if (options.dhcpBroadcastReply) argv.push('--dhcp-broadcast');
+  const logFile = dnsLogFile(options.dnsmasqBaseLogDir, network.id);
+  // neutron's order; the agent creates the directory before dnsmasq starts (network-lib.sh).
+  if (logFile) argv.push('--log-queries', '--log-dhcp', `--log-facility=${logFile}`);
   return argv;
+}
+
+/** The file dnsmasq logs DHCP and DNS to (`dnsmasq_base_log_dir`), or `''` when the option is off. */
+export function dnsLogFile(baseLogDir: string, networkId: string): string {
+  return baseLogDir ? `${baseLogDir}/${networkId}/dhcp_dns_log` : '';
 }
 
 /**

@@ -19,7 +19,7 @@ export {
 export { hostLinesForPort, addnHostsLinesForPort, renderHostFile, renderAddnHosts } from './hosts';
 export { formatOption, subnetOptLines, optLinesForPort, dhcpServerDnsOptLines, renderOpts } from './opts';
 export { leaseFilePreamble, leaseLinesForPort, renderLeases } from './leases';
-export { renderArgv, needsRestart } from './argv';
+export { renderArgv, needsRestart, dnsLogFile } from './argv';
 export { networkPaths, type DnsmasqPaths } from './paths';
 
 /** Everything dnsmasq needs for one network. */

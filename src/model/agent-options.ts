@@ -102,6 +102,15 @@ const OPTIONS = [
     prop: 'rebindingTimeSeconds',
     description: 'DHCP T2 sent to clients; `0` or unset: not sent.',
   },
+  {
+    neutron: 'dnsmasq_base_log_dir',
+    field: 'dnsmasqBaseLogDir',
+    kind: 'string',
+    attribute: 'log_dir',
+    prop: 'logDir',
+    description:
+      'Directory under which dnsmasq logs DHCP and DNS to `<log_dir>/<network id>/dhcp_dns_log` (`--log-queries --log-dhcp --log-facility`); the process monitor rotates the file past 10 MiB, keeping one old copy (`dhcp_dns_log.1`); unset or `""`: no log.',
+  },
   // Set through the node (`node.state_path`), and derived from the DHCP port id.
   { neutron: 'state_path', field: 'statePath', kind: 'string' },
   { neutron: 'interface_name', field: 'interfaceName', kind: 'string' },

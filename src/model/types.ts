@@ -123,6 +123,11 @@ export interface AgentOptions {
   readonly dhcpRenewalTime: number;
   /** `dhcp_rebinding_time` (T2) in seconds, 0 = not sent — @default 0 */
   readonly dhcpRebindingTime: number;
+  /**
+   * `dnsmasq_base_log_dir`: when set, dnsmasq logs DHCP and DNS to
+   * `<dir>/<network-id>/dhcp_dns_log` (`--log-queries --log-dhcp --log-facility=…`); `''` = off — @default ''
+   */
+  readonly dnsmasqBaseLogDir: string;
   /** `state_path`: files live in `<statePath>/dhcp/<network-id>/` — @default '/var/lib/dhcp-agent' */
   readonly statePath: string;
   /** The interface dnsmasq serves (`ns-…` inside the namespace); @default derived from the DHCP port id */
@@ -140,5 +145,6 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   dhcpBroadcastReply: false,
   dhcpRenewalTime: 0,
   dhcpRebindingTime: 0,
+  dnsmasqBaseLogDir: '',
   statePath: '/var/lib/dhcp-agent',
 };

@@ -41,6 +41,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       renewalTimeSeconds: 300,
       rebindingTimeSeconds: 600,
       localResolv: true,
+      logDir: '/var/log/dhcp-agent',
       dhcpPorts: [{ id: 'dhcp-port-1', macAddress: 'FA:16:3E:00:00:AA', ipAddresses: ['10.0.0.2'] }],
     });
     const { text, json } = synth(stack);
@@ -60,6 +61,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       renewal_time_seconds: 300,
       rebinding_time_seconds: 600,
       local_resolv: true,
+      log_dir: '/var/log/dhcp-agent',
       dhcp_port_id: 'dhcp-port-1',
       dhcp_mac_address: 'FA:16:3E:00:00:AA',
       dhcp_ip_addresses: ['10.0.0.2'],
@@ -154,6 +156,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       'broadcast_reply',
       'renewal_time_seconds',
       'rebinding_time_seconds',
+      'log_dir',
       'vlan_id',
       'peer_dhcp_ports',
     ]) {
@@ -171,6 +174,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpBroadcastReply: false,
       dhcpRenewalTime: 0,
       dhcpRebindingTime: 0,
+      dnsmasqBaseLogDir: '',
       statePath: '/var/lib/dhcp-agent',
     });
     assert.deepEqual(net.subnets[0], {
@@ -188,7 +192,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
   });
 
   it('the options reflect the props', () => {
-    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2 });
+    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2, logDir: '/srv/log' });
     assert.deepEqual(net.options, {
       dnsDomain: 'lab',
       dhcpLeaseDuration: 600,
@@ -200,6 +204,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpBroadcastReply: true,
       dhcpRenewalTime: 1,
       dhcpRebindingTime: 2,
+      dnsmasqBaseLogDir: '/srv/log',
       statePath: '/var/lib/dhcp-agent',
     });
   });
@@ -413,6 +418,7 @@ describe('DhcpNetwork: validation', () => {
     const seconds = 'a number of seconds: 0 (not sent) or an integer up to 4294967295';
     assertRejects(() => network(newStack(), { renewalTimeSeconds: -5 }), { where: WHERE, path: 'renewalTimeSeconds', got: '-5', allowed: seconds });
     assertRejects(() => network(newStack(), { rebindingTimeSeconds: 1.5 }), { where: WHERE, path: 'rebindingTimeSeconds', got: '1.5', allowed: seconds });
+    assertRejects(() => network(newStack(), { logDir: '/var/log/$(id)' }), { where: WHERE, path: 'logDir', got: '"/var/log/$(id)"', allowed: /^"" \(no per-network log\) or an absolute path/ });
   });
 
   it('dhcpPorts: id, MAC, address form', () => {

@@ -78,6 +78,30 @@ test('infinite lease, T1/T2, upstream servers, broadcast, no domain', () => {
   ]);
 });
 
+test('dnsmasq_base_log_dir: --log-queries --log-dhcp --log-facility=<dir>/<network-id>/dhcp_dns_log last, in neutron\'s order', () => {
+  // neutron Dnsmasq._build_cmdline_callback (the option appends after --dhcp-broadcast)
+  const net = { id: C, subnets: [v4Subnet], ports: [] };
+  const off = renderArgv(ctx(net), paths, 'ns-x');
+  const on = renderArgv(ctx(net, { dnsmasqBaseLogDir: '/var/log/neutron/dnsmasq', dhcpBroadcastReply: true }), paths, 'ns-x');
+  assert.deepEqual(on.slice(head.length), [
+    v4Range,
+    '--dhcp-lease-max=256',
+    '--conf-file=/dev/null',
+    '--domain=openstacklocal',
+    '--dhcp-broadcast',
+    '--log-queries',
+    '--log-dhcp',
+    `--log-facility=/var/log/neutron/dnsmasq/${C}/dhcp_dns_log`,
+  ]);
+  // Off (the default): nothing logged, the argv exactly as before the option existed.
+  assert.deepEqual(off.slice(head.length), [v4Range, '--dhcp-lease-max=256', '--conf-file=/dev/null', '--domain=openstacklocal']);
+  assert.ok(!off.some((a) => a.startsWith('--log')));
+  // Setting or changing it changes the argv, so dnsmasq restarts.
+  assert.equal(needsRestart(off, on), true);
+  const other = renderArgv(ctx(net, { dnsmasqBaseLogDir: '/srv/log', dhcpBroadcastReply: true }), paths, 'ns-x');
+  assert.equal(needsRestart(on, other), true);
+});
+
 test('--no-resolv unless local resolution is on and no upstream servers are set (then an empty argument, like neutron)', () => {
   const net = { id: C, subnets: [v4Subnet], ports: [] };
   assert.equal(renderArgv(ctx(net, { dnsmasqLocalResolv: true }), paths, 'ns-x')[2], '');

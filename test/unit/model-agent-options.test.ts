@@ -22,6 +22,7 @@ describe('agentOptionsFromJson', () => {
       dhcp_broadcast_reply: true,
       dhcp_renewal_time: 600,
       dhcp_rebinding_time: 900,
+      dnsmasq_base_log_dir: '/var/log/neutron',
       state_path: '/srv/dhcp-agent',
       interface_name: 'ns-abc',
     });
@@ -37,10 +38,11 @@ describe('agentOptionsFromJson', () => {
       dhcpBroadcastReply: true,
       dhcpRenewalTime: 600,
       dhcpRebindingTime: 900,
+      dnsmasqBaseLogDir: '/var/log/neutron',
       statePath: '/srv/dhcp-agent',
       interfaceName: 'ns-abc',
     });
-    assert.equal(Object.keys(AGENT_OPTION_JSON_KEYS).length, 12);
+    assert.equal(Object.keys(AGENT_OPTION_JSON_KEYS).length, 13);
   });
 
   it('takes dnsmasq_dns_servers as a comma-separated string, as in dhcp_agent.ini', () => {
@@ -105,6 +107,21 @@ describe('agentOptionsFromJson', () => {
     ]);
     assert.match(issues[0].allowed, /dnsmasq raises shorter leases to 120 s/);
     assert.match(issues[2].allowed, /^an absolute path/);
+  });
+
+  it('dnsmasq_base_log_dir: "" (off) or an absolute path of safe characters', () => {
+    assert.equal(DEFAULT_AGENT_OPTIONS.dnsmasqBaseLogDir, '');
+    const ok = agentOptionsFromJson({ dnsmasq_base_log_dir: '/var/log/neutron/dnsmasq' });
+    assert.deepEqual(ok.issues, []);
+    assert.equal(ok.options.dnsmasqBaseLogDir, '/var/log/neutron/dnsmasq');
+    assert.deepEqual(agentOptionsFromJson({ dnsmasq_base_log_dir: '' }).issues, []);
+    for (const bad of ['relative/log', '/var/log/$(reboot)', '/var/log dir', '/var/../etc', '/', '/var/log/', "/x'y", '/a\nb']) {
+      const { issues } = agentOptionsFromJson({ dnsmasq_base_log_dir: bad });
+      assert.equal(issues.length, 1, bad);
+      assert.equal(issues[0].path, 'dnsmasq_base_log_dir');
+      assert.equal(issues[0].value, bad);
+      assert.match(issues[0].allowed, /^"" \(no per-network log\) or an absolute path .*letters, digits, "\.", "_", "-" and "\/"/);
+    }
   });
 
   it('refuses a document that is not an object', () => {

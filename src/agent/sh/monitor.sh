@@ -33,6 +33,8 @@ run_once() {
     id=$(basename "$d")
     # Root runs it: never a script someone else could have written.
     if [ "$(stat -c %u "$d/setup.sh")" != 0 ]; then log "network $id: $d/setup.sh is not owned by root; not running it"; continue; fi
+    # Every network's dnsmasq log (dnsmasq_base_log_dir) is kept bounded, before the health check.
+    if out=$(timeout "$CHECK_TIMEOUT" sh "$d/setup.sh" rotate-log 2>&1) && [ -n "$out" ]; then log "network $id: $out"; fi
     if timeout "$CHECK_TIMEOUT" sh "$d/setup.sh" check >/dev/null 2>&1; then rm -f "$BACKOFF/$id"; continue; fi
     waiting "$id" && continue
     log "network $id is not healthy; running setup.sh"

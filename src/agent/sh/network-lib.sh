@@ -303,10 +303,29 @@ start_dnsmasq_here() {
   fi
   # Recorded before the start: a kill right after the start must not leave an older record.
   record_loaded
+  # neutron creates the log directory (os.makedirs; 755 under the scripts' umask 022) before
+  # it starts dnsmasq, which opens the file as root and then hands it to the user it drops to.
+  if [ -n "$DNS_LOG" ]; then mkdir -p "$(dirname "$DNS_LOG")" || fail "cannot create the log directory of $DNS_LOG"; fi
   spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
   i=0
   while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   [ -n "$pid" ] || fail "dnsmasq did not start: $(tail -n 5 "$DIR/dnsmasq.log" 2>/dev/null)"
+}
+
+# Bounds dnsmasq's DHCP and DNS log (dnsmasq_base_log_dir): past DNS_LOG_MAX bytes the file
+# becomes $DNS_LOG.1 (one old copy) and dnsmasq, on SIGUSR2, reopens $DNS_LOG. It reopens as
+# the user it dropped to, in a directory only root may write: so the new file is made here,
+# owned like the old one.
+rotate_dns_log() {
+  [ -n "$DNS_LOG" ] && [ -f "$DNS_LOG" ] || return 0
+  [ "$(stat -c %s "$DNS_LOG")" -gt "$DNS_LOG_MAX" ] || return 0
+  pid=$(dnsmasq_pid) || return 0
+  mv -f "$DNS_LOG" "$DNS_LOG.1"
+  : > "$DNS_LOG"
+  chown --reference="$DNS_LOG.1" "$DNS_LOG"
+  chmod --reference="$DNS_LOG.1" "$DNS_LOG"
+  kill -USR2 "$pid"
+  echo "rotated $DNS_LOG"
 }
 
 # Whether the host file dnsmasq last loaded tags hosts (set:): recorded when the agent starts or

@@ -60,6 +60,11 @@ export function validateAgentOptions(o: AgentOptions, path = ''): ValidationIssu
     push(out, checkInteger(o[key], at(key), 0, UINT32_MAX, 'a number of seconds: 0 (not sent) or an integer up to 4294967295'));
   }
   push(out, checkStatePath(o.statePath, at('statePath')));
+  if (o.dnsmasqBaseLogDir !== '') {
+    // It reaches dnsmasq's argv and the node's shell: the same safe characters as the state path.
+    const bad = checkStatePath(o.dnsmasqBaseLogDir, at('dnsmasqBaseLogDir'));
+    if (bad) out.push({ ...bad, allowed: `"" (no per-network log) or ${bad.allowed}` });
+  }
   if (o.interfaceName !== undefined) push(out, checkInterfaceName(o.interfaceName, at('interfaceName')));
   return out;
 }

@@ -57,6 +57,10 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly localResolv?: boolean | cdktf.IResolvable;
   /**
+  * Directory under which dnsmasq logs DHCP and DNS to `<log_dir>/<network id>/dhcp_dns_log` (`--log-queries --log-dhcp --log-facility`); the process monitor rotates the file past 10 MiB, keeping one old copy (`dhcp_dns_log.1`); unset or `""`: no log.
+  */
+  readonly logDir?: string;
+  /**
   * MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.
   */
   readonly mtu?: number;
@@ -1381,6 +1385,7 @@ export class Network extends cdktf.TerraformResource {
     this._leaseDurationSeconds = config.leaseDurationSeconds;
     this._leaseMax = config.leaseMax;
     this._localResolv = config.localResolv;
+    this._logDir = config.logDir;
     this._mtu = config.mtu;
     this._name = config.name;
     this._networkId = config.networkId;
@@ -1620,6 +1625,22 @@ export class Network extends cdktf.TerraformResource {
     return this._localResolv;
   }
 
+  // log_dir - computed: false, optional: true, required: false
+  private _logDir?: string;
+  public get logDir() {
+    return this.getStringAttribute('log_dir');
+  }
+  public set logDir(value: string) {
+    this._logDir = value;
+  }
+  public resetLogDir() {
+    this._logDir = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get logDirInput() {
+    return this._logDir;
+  }
+
   // mtu - computed: false, optional: true, required: false
   private _mtu?: number;
   public get mtu() {
@@ -1820,6 +1841,7 @@ export class Network extends cdktf.TerraformResource {
       lease_duration_seconds: cdktf.numberToTerraform(this._leaseDurationSeconds),
       lease_max: cdktf.numberToTerraform(this._leaseMax),
       local_resolv: cdktf.booleanToTerraform(this._localResolv),
+      log_dir: cdktf.stringToTerraform(this._logDir),
       mtu: cdktf.numberToTerraform(this._mtu),
       name: cdktf.stringToTerraform(this._name),
       network_id: cdktf.stringToTerraform(this._networkId),
@@ -1907,6 +1929,12 @@ export class Network extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
+      },
+      log_dir: {
+        value: cdktf.stringToHclTerraform(this._logDir),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
       },
       mtu: {
         value: cdktf.numberToHclTerraform(this._mtu),
