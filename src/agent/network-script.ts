@@ -198,7 +198,7 @@ export function networkHeader(d: DerivedNetwork): string {
   return [
     ...vars.map(([k, v]) => `${k}=${shq(v)}`),
     `expected_cmdline() { printf '%s\\0' ${argv}; }`,
-    `spawn_dnsmasq() { ip netns exec "$NS" ${argv}; }`,
+    `spawn_dnsmasq() { make_log_dir && ip netns exec "$NS" ${argv}; }`,
   ].join('\n');
 }
 

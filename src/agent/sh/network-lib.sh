@@ -294,6 +294,13 @@ start_dnsmasq() {
     start_dnsmasq_here
   fi
 }
+# neutron creates the log directory (os.makedirs; 755 under the scripts' umask 022) before it
+# starts dnsmasq, which opens the file as root and then hands it to the user it drops to. Called
+# by the header's spawn_dnsmasq, so that every start (port handlers start dnsmasq through
+# setup.sh spawn) makes it, and only setup.sh needs to know DNS_LOG.
+make_log_dir() {
+  [ -z "$DNS_LOG" ] || mkdir -p "$(dirname "$DNS_LOG")" || { echo "cannot create the log directory of $DNS_LOG" >&2; return 1; }
+}
 # spawn_dnsmasq: from the network header, or setup.sh spawn. dnsmasq writes little here (it logs
 # to syslog once running); the file is still kept under 256 KiB.
 start_dnsmasq_here() {
@@ -303,9 +310,6 @@ start_dnsmasq_here() {
   fi
   # Recorded before the start: a kill right after the start must not leave an older record.
   record_loaded
-  # neutron creates the log directory (os.makedirs; 755 under the scripts' umask 022) before
-  # it starts dnsmasq, which opens the file as root and then hands it to the user it drops to.
-  if [ -n "$DNS_LOG" ]; then mkdir -p "$(dirname "$DNS_LOG")" || fail "cannot create the log directory of $DNS_LOG"; fi
   spawn_dnsmasq < /dev/null >> "$DIR/dnsmasq.log" 2>&1
   i=0
   while ! pid=$(dnsmasq_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
