@@ -126,7 +126,7 @@ describe('dhcpcd against the network’s dnsmasq: IPv6 modes and client-id reser
     await closeLabSession(LAB, pool);
   });
 
-  it('dhcpv6-stateful: the fixed address, DNS servers, domain search and option6; another DUID of the same MAC gets no address meanwhile', async (t) => {
+  it('dhcpv6-stateful: the fixed address, DNS servers, domain search and option6 (the options to an Information-request too); another DUID of the same MAC gets no address meanwhile', async (t) => {
     t.diagnostic(`client: ${await dhcpcdVersion()}`);
     await serve('dhcpv6-stateful');
     const vm = await newVm();
@@ -137,6 +137,11 @@ describe('dhcpcd against the network’s dnsmasq: IPv6 modes and client-id reser
     assert.deepEqual(got.dns, DNS6);
     assert.deepEqual(got.domainSearch, [DOMAIN]);
     assert.equal(got.raw.new_dhcp6_sntp_servers, SNTP6);
+    // A client told to ask for information only (an RA's O flag without M) gets the same options.
+    const info = await dhcpcd(vm, { mode: 'stateless', extra: ['dhcp6_sntp_servers'] });
+    t.diagnostic(describeRun(info));
+    assert.equal(info.reason, 'INFORM6', info.log);
+    assert.deepEqual([info.address, info.dns, info.domainSearch, info.raw.new_dhcp6_sntp_servers], [undefined, DNS6, [DOMAIN], SNTP6]);
     await vm.remove();
 
     // The same port (MAC) from a client with another DUID (DUID-LL of the MAC): the address is
