@@ -2,14 +2,12 @@
  * A DHCPv6 exchange in a lab VM with ISC `dhclient -6` (Debian isc-dhcp-client): one run,
  * its lease, pid, DUID and config files in a fresh directory under the VM's, so nothing of the
  * host's own DHCP client state is read or written. The client's script only records what it
- * got (src/lab/sh/dhclient6-record.sh); it configures no address.
+ * got (src/lab/sh/dhcp-client-record.sh, shared with dhcpcd.ts); it configures no address.
  */
-import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
-import { shellFile } from '../host/shell-files';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { parseRecord, words, writeRecordScript } from './client-record';
 import { LabError, mustRun, runCommand } from './exec';
 import type { LabVm } from './vm';
-
-const RECORD_SCRIPT = shellFile('lab/sh/dhclient6-record.sh');
 
 /** What one DHCPv6 exchange gave. */
 export interface Dhcp6Result {
@@ -65,17 +63,14 @@ export async function dhclient6(vm: LabVm, opts: { mode: 'stateful' | 'stateless
   }
   const dir = await mkdtemp(`${vm.dir}/dhclient6-`);
   const record = `${dir}/record.env`;
-  const script = `${dir}/script.sh`;
-  // shellFile drops the file's leading comments, the #! line with them.
-  await writeFile(script, `#!/bin/sh\n${RECORD_SCRIPT}`);
-  await chmod(script, 0o755);
+  const script = await writeRecordScript(dir);
   const wanted = ['dhcp6.name-servers', 'dhcp6.domain-search', ...(opts.extra ?? [])];
   await writeFile(`${dir}/dhclient.conf`, `request ${wanted.join(', ')};\n`);
   const args = [
     'netns', 'exec', vm.netns, 'dhclient', '-6', '-1', '-v',
     ...(opts.mode === 'stateless' ? ['-S'] : []),
     '-cf', `${dir}/dhclient.conf`, '-lf', `${dir}/leases`, '-pf', `${dir}/pid`, '-df', `${dir}/duid`,
-    '-sf', script, '-e', `DHCP6_RECORD=${record}`, '--dad-wait-time', '0', vm.interfaceName,
+    '-sf', script, '-e', `DHCP_RECORD=${record}`, '--dad-wait-time', '0', vm.interfaceName,
   ];
   const start = Date.now();
   // dhclient forks into the background once it has its answer; `-1` makes it exit when none came.
@@ -105,12 +100,7 @@ export async function dhclient6(vm: LabVm, opts: { mode: 'stateful' | 'stateless
 
 /** Turns the variables dhclient -6 gave its script into a result. */
 export function parseDhclient6(text: string, mode: 'stateful' | 'stateless', ms: number): Dhcp6Result {
-  const raw: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) raw[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  const words = (v: string | undefined): string[] => (v ? v.trim().split(/\s+/) : []);
+  const raw = parseRecord(text);
   return {
     mode,
     address: raw.new_ip6_address || undefined,

@@ -5,6 +5,7 @@
  */
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { shq } from '../host/quote';
+import { parseRecord } from './client-record';
 import { LabError, killPids, mustRun, runCommand } from './exec';
 import { vmNetns, vmNodeVeth } from './naming';
 import { dhcpClientCommand, vlanUnavailableReason } from './tools';
@@ -164,11 +165,7 @@ function udhcpcScript(leaseFile: string): string {
 
 /** Turns the recorded `env` output into a lease. */
 export function parseLease(text: string): DhcpLease {
-  const raw: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) raw[line.slice(0, eq)] = line.slice(eq + 1);
-  }
+  const raw = parseRecord(text);
   if (!raw.ip) throw new LabError(`DHCP lease record has no ip: ${JSON.stringify(raw)}`);
   const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
   const words = (v: string | undefined): string[] | undefined => (v ? v.trim().split(/\s+/) : undefined);

@@ -15,12 +15,11 @@ import type { NetworkSpec } from '../../src/agent';
 import { globalAddresses, inNetns, readPid } from '../support/host-probe';
 import { probeDuring } from '../support/probe-change';
 import { closeLabSession, openLabSession } from '../support/lab-node';
-import { networkSpec, portSpec } from '../support/specs';
+import { dualStackSpec, portSpec } from '../support/specs';
 
 const LAB = 'adagent';
 const skip = labUnavailableReason();
 const NET = 'ad180000-0000-4000-8000-000000000001';
-const SUBNET6 = 'ad180000-0000-4000-8000-0000000000a6';
 const VM_MAC = 'fa:16:3e:18:00:0a';
 const VM_IP = '172.16.0.10';
 
@@ -29,32 +28,9 @@ let node: LabNode;
 let pool: SshPool;
 let host: SshHost;
 
-/** An IPv4 and an IPv6 subnet, isolated metadata on (so the opts name the DHCP address), no DNS servers given (dnsmasq announces itself). */
-function dualStackSpec(n: LabNode, v4: string, v6: string): NetworkSpec {
-  const base = networkSpec(n, { networkId: NET, dhcpIp: v4, options: { enableIsolatedMetadata: true } });
-  const [self] = base.network.ports;
-  return {
-    ...base,
-    network: {
-      ...base.network,
-      subnets: [
-        ...base.network.subnets,
-        {
-          id: SUBNET6,
-          cidr: 'fd00:18::/64',
-          ipVersion: 6,
-          gatewayIp: 'fd00:18::1',
-          enableDhcp: true,
-          dnsNameservers: [],
-          hostRoutes: [],
-          allocationPools: [],
-          ipv6AddressMode: 'dhcpv6-stateful',
-          ipv6RaMode: null,
-        },
-      ],
-      ports: [{ ...self, fixedIps: [...self.fixedIps, { subnetId: SUBNET6, ipAddress: v6 }] }],
-    },
-  };
+/** An IPv4 and an IPv6 (stateful) subnet, isolated metadata on (so the opts name the DHCP address), no DNS servers given (dnsmasq announces itself). */
+function spec(n: LabNode, v4: string, v6: string): NetworkSpec {
+  return dualStackSpec(n, { networkId: NET, mode: 'dhcpv6-stateful', v4, v6, options: { enableIsolatedMetadata: true } });
 }
 
 describe('changing the DHCP address of a served network (handlers)', { skip }, () => {
@@ -65,9 +41,9 @@ describe('changing the DHCP address of a served network (handlers)', { skip }, (
   before(async () => {
     ({ lab, node, pool, host } = await openLabSession({ name: LAB }));
     await agent.applyNode(host, { statePath: node.statePath, monitorIntervalSeconds: 3600 });
-    const st = await agent.applyNetwork(host, dualStackSpec(node, '172.16.0.2', 'fd00:18::2'));
+    const st = await agent.applyNetwork(host, spec(node, '172.16.0.2', 'fd00:18::2'));
     assert.deepEqual(st.drift, []);
-    await agent.applyPort(host, portSpec(dualStackSpec(node, '172.16.0.2', 'fd00:18::2'), { id: 'ad180000-0000-4000-8000-0000000000c1', macAddress: VM_MAC, ip: VM_IP }));
+    await agent.applyPort(host, portSpec(spec(node, '172.16.0.2', 'fd00:18::2'), { id: 'ad180000-0000-4000-8000-0000000000c1', macAddress: VM_MAC, ip: VM_IP }));
   });
   after(async () => {
     await closeLabSession(LAB, pool);
@@ -80,7 +56,7 @@ describe('changing the DHCP address of a served network (handlers)', { skip }, (
     it(`moves the DHCP address to ${v4} and ${v6} while a VM does DHCP exchanges`, async (t) => {
       const vm = await lab.addVm({ node: 0, name: 'v1', mac: VM_MAC });
       const pid = readPid(`${dir()}/pid`);
-      const { result: st, report, during, after: afterApply, changeMs } = await probeDuring(vm, VM_IP, () => agent.applyNetwork(host, dualStackSpec(node, v4, v6)));
+      const { result: st, report, during, after: afterApply, changeMs } = await probeDuring(vm, VM_IP, () => agent.applyNetwork(host, spec(node, v4, v6)));
       t.diagnostic(`probe: ${formatReport(report)}`);
       t.diagnostic(`apply ${changeMs} ms; failures during the apply: ${during.filter((a) => !a.ok).length} of ${during.length}; longest gap ${report.longestGapMs} ms`);
       assert.deepEqual(st.drift, [], 'converged in one apply');
@@ -104,7 +80,7 @@ describe('changing the DHCP address of a served network (handlers)', { skip }, (
       const lease = await vm.dhcp({ timeoutMs: 5000 });
       assert.deepEqual(lease.dns, [v4], 'DNS server follows');
       assert.match(lease.staticRoutes ?? '', new RegExp(`169\\.254\\.169\\.254/32 ${v4.replace(/\./g, '\\.')}`));
-      assert.equal((await agent.readNetwork(host, dualStackSpec(node, v4, v6)))?.drift.length, 0);
+      assert.equal((await agent.readNetwork(host, spec(node, v4, v6)))?.drift.length, 0);
     });
   }
 });

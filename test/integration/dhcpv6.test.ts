@@ -15,16 +15,17 @@ import { dhclient6, dhclientVersion, disableDad } from '../../src/lab/dhcp6';
 import type { NetworkSpec } from '../../src/agent';
 import type { Ipv6Mode } from '../../src/model/types';
 import { closeLabSession, openLabSession } from '../support/lab-node';
-import { networkSpec, portSpec } from '../support/specs';
+import { dualStackSpec, portSpec, SUBNET6_ID } from '../support/specs';
 
 const LAB = 'd6v6';
 const skip = labUnavailableReason();
 const NET = 'd6000000-0000-4000-8000-000000000001';
-const SUBNET6 = 'd6000000-0000-4000-8000-0000000000a6';
 const PORT = 'd6000000-0000-4000-8000-0000000000c1';
 const VM_MAC = 'fa:16:3e:d6:00:0a';
 const VM_IP = '172.16.0.10';
 const VM_IP6 = 'fd00:d6::10';
+/** The EUI-64 address of VM_MAC in fd00:d6::/64. */
+const VM_EUI64 = 'fd00:d6::f816:3eff:fed6:a';
 const DNS6 = ['fd00:d6::53', 'fd00:d6::54'];
 const DOMAIN = 'd6test.example';
 
@@ -35,33 +36,13 @@ let host: SshHost;
 
 /** An IPv4 subnet and an IPv6 subnet in `mode` with two DNS servers; the DHCP port has an address on each. */
 function spec(mode: Ipv6Mode): NetworkSpec {
-  const base = networkSpec(node, { networkId: NET, options: { dnsDomain: DOMAIN } });
-  const [self] = base.network.ports;
-  return {
-    ...base,
-    network: {
-      ...base.network,
-      subnets: [
-        ...base.network.subnets,
-        {
-          id: SUBNET6,
-          cidr: 'fd00:d6::/64',
-          ipVersion: 6,
-          gatewayIp: 'fd00:d6::1',
-          enableDhcp: true,
-          dnsNameservers: DNS6,
-          hostRoutes: [],
-          allocationPools: [],
-          ipv6AddressMode: mode,
-          ipv6RaMode: null,
-        },
-      ],
-      ports: [{ ...self, fixedIps: [...self.fixedIps, { subnetId: SUBNET6, ipAddress: 'fd00:d6::2' }] }],
-    },
-  };
+  return dualStackSpec(node, { networkId: NET, mode, dnsServers: DNS6, v4: '172.16.0.2', v6: 'fd00:d6::2', options: { dnsDomain: DOMAIN } });
 }
 
-/** The VM's port: both families, and an IPv6 extra option (SNTP server, option 31). */
+/**
+ * The VM's port: both families (in stateless mode its EUI-64 address, as neutron gives a port
+ * on such a subnet), and an IPv6 extra option (SNTP server, option 31).
+ */
 function vmPort(mode: Ipv6Mode) {
   const s = spec(mode);
   return portSpec(s, {
@@ -70,7 +51,7 @@ function vmPort(mode: Ipv6Mode) {
     ip: VM_IP,
     fixedIps: [
       { subnetId: s.network.subnets[0].id, ipAddress: VM_IP },
-      ...(mode === 'dhcpv6-stateful' ? [{ subnetId: SUBNET6, ipAddress: VM_IP6 }] : []),
+      { subnetId: SUBNET6_ID, ipAddress: mode === 'dhcpv6-stateful' ? VM_IP6 : VM_EUI64 },
     ],
     extraDhcpOpts: [{ optName: 'sntp-server', optValue: '[fd00:d6::123]', ipVersion: 6 }],
   });
@@ -101,7 +82,7 @@ describe('DHCPv6 to a real client (dhclient -6)', { skip }, () => {
     await vm.remove();
   });
 
-  it('dhcpv6-stateless: DNS servers and domain, no address', async (t) => {
+  it('dhcpv6-stateless: DNS servers, domain and the option6 extra option, no address', async (t) => {
     assert.deepEqual((await agent.applyNetwork(host, spec('dhcpv6-stateless'))).drift, []);
     await agent.applyPort(host, vmPort('dhcpv6-stateless'));
     const vm = await lab.addVm({ node: 0, name: 'v2', mac: VM_MAC });
@@ -111,6 +92,7 @@ describe('DHCPv6 to a real client (dhclient -6)', { skip }, () => {
     assert.equal(v6.address, undefined);
     assert.deepEqual(v6.dns, DNS6);
     assert.deepEqual(v6.domainSearch, [`${DOMAIN}.`]);
+    assert.equal(v6.raw.new_dhcp6_sntp_servers, 'fd00:d6::123');
     await vm.remove();
   });
 });

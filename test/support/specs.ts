@@ -2,7 +2,7 @@
 import type { NetworkSpec, PortSpec } from '../../src/agent';
 import { withDefaults } from '../../src/model/agent-options';
 import { dhcpPortId, dhcpPortMac } from '../../src/model/naming';
-import { DEVICE_OWNER_DHCP, type AgentOptions, type Port } from '../../src/model/types';
+import { DEVICE_OWNER_DHCP, type AgentOptions, type Ipv6Mode, type Port } from '../../src/model/types';
 
 export interface LabNodeLike {
   readonly name: string;
@@ -21,6 +21,8 @@ export interface TestNetworkOptions {
 }
 
 export const SUBNET_ID = 'b0000000-0000-4000-8000-000000000001';
+/** The IPv6 subnet of {@link dualStackSpec}. */
+export const SUBNET6_ID = 'b0000000-0000-4000-8000-0000000000a6';
 
 export function networkSpec(node: LabNodeLike, o: TestNetworkOptions): NetworkSpec {
   const cidr = o.cidr ?? '172.16.0.0/24';
@@ -58,6 +60,48 @@ export function networkSpec(node: LabNodeLike, o: TestNetworkOptions): NetworkSp
     dhcpPortId: portId,
     attachment: { bridge: node.bridge },
     options: withDefaults({ statePath: node.statePath, ...o.options }),
+  };
+}
+
+export interface DualStackOptions extends Omit<TestNetworkOptions, 'dhcpIp' | 'cidr'> {
+  /** The IPv6 subnet's `ipv6AddressMode` (null: unset). */
+  readonly mode: Ipv6Mode | null;
+  /** The IPv6 subnet's `dnsNameservers` (none: dnsmasq announces itself). */
+  readonly dnsServers?: string[];
+  /** The DHCP port's IPv4 address, in 172.16.0.0/24. */
+  readonly v4: string;
+  /** The DHCP port's IPv6 address, written `<prefix>::<host>`; the subnet is `<prefix>::/64`, the gateway `<prefix>::1`. */
+  readonly v6: string;
+}
+
+/** The IPv4 network of {@link networkSpec} plus an IPv6 subnet; the DHCP port has an address on each. */
+export function dualStackSpec(node: LabNodeLike, o: DualStackOptions): NetworkSpec {
+  const { mode, dnsServers, v4, v6, ...rest } = o;
+  const base = networkSpec(node, { ...rest, dhcpIp: v4 });
+  if (!v6.includes('::')) throw new RangeError(`dualStackSpec v6: got ${JSON.stringify(v6)}; an address written <prefix>::<host> is allowed`);
+  const prefix = v6.slice(0, v6.lastIndexOf('::') + 2);
+  const [self] = base.network.ports;
+  return {
+    ...base,
+    network: {
+      ...base.network,
+      subnets: [
+        ...base.network.subnets,
+        {
+          id: SUBNET6_ID,
+          cidr: `${prefix}/64`,
+          ipVersion: 6,
+          gatewayIp: `${prefix}1`,
+          enableDhcp: true,
+          dnsNameservers: dnsServers ?? [],
+          hostRoutes: [],
+          allocationPools: [],
+          ipv6AddressMode: mode,
+          ipv6RaMode: null,
+        },
+      ],
+      ports: [{ ...self, fixedIps: [...self.fixedIps, { subnetId: SUBNET6_ID, ipAddress: v6 }] }],
+    },
   };
 }
 
