@@ -42,6 +42,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       rebindingTimeSeconds: 600,
       localResolv: true,
       logDir: '/var/log/dhcp-agent',
+      enableAddr6List: true,
+      ipv6RouterAdvertisements: true,
       dhcpPorts: [{ id: 'dhcp-port-1', macAddress: 'FA:16:3E:00:00:AA', ipAddresses: ['10.0.0.2'] }],
     });
     const { text, json } = synth(stack);
@@ -62,6 +64,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       rebinding_time_seconds: 600,
       local_resolv: true,
       log_dir: '/var/log/dhcp-agent',
+      enable_addr6_list: true,
+      ipv6_router_advertisements: true,
       dhcp_port_id: 'dhcp-port-1',
       dhcp_mac_address: 'FA:16:3E:00:00:AA',
       dhcp_ip_addresses: ['10.0.0.2'],
@@ -157,6 +161,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       'renewal_time_seconds',
       'rebinding_time_seconds',
       'log_dir',
+      'enable_addr6_list',
+      'ipv6_router_advertisements',
       'vlan_id',
       'peer_dhcp_ports',
     ]) {
@@ -175,6 +181,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpRenewalTime: 0,
       dhcpRebindingTime: 0,
       dnsmasqBaseLogDir: '',
+      dnsmasqEnableAddr6List: false,
       statePath: '/var/lib/dhcp-agent',
     });
     assert.deepEqual(net.subnets[0], {
@@ -192,7 +199,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
   });
 
   it('the options reflect the props', () => {
-    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2, logDir: '/srv/log' });
+    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2, logDir: '/srv/log', enableAddr6List: true });
     assert.deepEqual(net.options, {
       dnsDomain: 'lab',
       dhcpLeaseDuration: 600,
@@ -205,6 +212,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpRenewalTime: 1,
       dhcpRebindingTime: 2,
       dnsmasqBaseLogDir: '/srv/log',
+      dnsmasqEnableAddr6List: true,
       statePath: '/var/lib/dhcp-agent',
     });
   });
@@ -418,6 +426,8 @@ describe('DhcpNetwork: validation', () => {
     const seconds = 'a number of seconds: 0 (not sent) or an integer up to 4294967295';
     assertRejects(() => network(newStack(), { renewalTimeSeconds: -5 }), { where: WHERE, path: 'renewalTimeSeconds', got: '-5', allowed: seconds });
     assertRejects(() => network(newStack(), { rebindingTimeSeconds: 1.5 }), { where: WHERE, path: 'rebindingTimeSeconds', got: '1.5', allowed: seconds });
+    assertRejects(() => network(newStack(), { ipv6RouterAdvertisements: 'on' as unknown as boolean }), { where: WHERE, path: 'ipv6RouterAdvertisements', got: '"on"', allowed: 'true or false' });
+    assertRejects(() => network(newStack(), { enableAddr6List: 1 as unknown as boolean }), { where: WHERE, path: 'enableAddr6List', got: '1', allowed: 'true or false' });
     assertRejects(() => network(newStack(), { logDir: '/var/log/$(id)' }), { where: WHERE, path: 'logDir', got: '"/var/log/$(id)"', allowed: /^"" \(no per-network log\) or an absolute path/ });
   });
 

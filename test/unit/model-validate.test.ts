@@ -153,6 +153,23 @@ describe('validateNetwork: network fields', () => {
     assert.deepEqual(validateNetwork(network({ mtu: 65535 })), []);
   });
 
+  it('ipv6RouterAdvertisements: true, false or unset; with it on, an RA mode asking for DHCPv6 needs the same address mode', () => {
+    one(validateNetwork(network({ ipv6RouterAdvertisements: 'yes' as unknown as boolean })), 'ipv6RouterAdvertisements', 'yes', /^true or false$/);
+    for (const ra of [true, false, undefined]) assert.deepEqual(validateNetwork(network({ ipv6RouterAdvertisements: ra })), [], String(ra));
+    for (const mode of ['dhcpv6-stateful', 'dhcpv6-stateless'] as const) {
+      const subnets = [subnet4(), subnet6({ ipv6AddressMode: null, ipv6RaMode: mode })];
+      one(
+        validateNetwork(network({ subnets, ipv6RouterAdvertisements: true })),
+        'subnets[1].ipv6AddressMode',
+        null,
+        new RegExp(`^"${mode}" \\(the same as ipv6RaMode\\) while the network's ipv6RouterAdvertisements is true: .*; or set ipv6RaMode to "slaac" or null$`),
+      );
+      // Off, neutron's rules alone: accepted.
+      assert.deepEqual(validateNetwork(network({ subnets })), []);
+    }
+    assert.deepEqual(validateNetwork(network({ subnets: [subnet4(), subnet6({ ipv6AddressMode: null, ipv6RaMode: 'slaac', allocationPools: [] })], ipv6RouterAdvertisements: true })), []);
+  });
+
   it('refuses a bad dns domain', () => {
     one(validateNetwork(network({ dnsDomain: 'exa mple.org' })), 'dnsDomain', 'exa mple.org', /DNS name of at most 253 characters/);
   });

@@ -17,6 +17,8 @@ export function validateNetwork(network: Network): ValidationIssue[] {
   if (network.name !== undefined) push(out, checkSafeText(network.name, 'name'));
   push(out, checkMtu(network.mtu, 'mtu'));
   if (network.dnsDomain !== undefined && network.dnsDomain !== '') push(out, checkDomain(network.dnsDomain, 'dnsDomain'));
+  const ra = network.ipv6RouterAdvertisements;
+  if (ra !== undefined && typeof ra !== 'boolean') out.push(issue('ipv6RouterAdvertisements', ra, 'true or false'));
 
   const subnets: Subnet[] = [];
   const clean: { subnet: Subnet; path: string }[] = [];
@@ -42,6 +44,7 @@ export function validateNetwork(network: Network): ValidationIssue[] {
     subnets.push(subnet);
   });
   for (const { subnet, path } of clean) out.push(...subnetOptsLineIssues(subnet, path, subnets));
+  if (ra === true) for (const { subnet, path } of clean) push(out, raModeIssue(subnet, path));
 
   const ports: Port[] = [];
   eachOf(out, network.ports, 'ports', 'a list of ports', (port, p) => {
@@ -53,4 +56,19 @@ export function validateNetwork(network: Network): ValidationIssue[] {
     ports.push(port);
   });
   return out;
+}
+
+/**
+ * With router advertisements on, an RA mode that asks for DHCPv6 (the M or O flag) needs the
+ * subnet served by DHCPv6: dnsmasq sets those flags only for subnets it has a DHCPv6 range for,
+ * and neutron gives none to a subnet without an address mode.
+ */
+function raModeIssue(subnet: Subnet, path: string): ValidationIssue | null {
+  const ra = subnet.ipv6RaMode;
+  if (subnet.ipVersion !== 6 || subnet.ipv6AddressMode !== null || (ra !== 'dhcpv6-stateful' && ra !== 'dhcpv6-stateless')) return null;
+  return issue(
+    pathJoin(path, 'ipv6AddressMode'),
+    null,
+    `"${ra}" (the same as ipv6RaMode) while the network's ipv6RouterAdvertisements is true: dnsmasq advertises DHCPv6 only for subnets it serves by DHCPv6; or set ipv6RaMode to "slaac" or null`,
+  );
 }
