@@ -15,7 +15,8 @@ import { dhclient6, disableDad } from '../../src/lab/dhcp6';
 import { acceptRouterAdvertisements, globalAddresses6, routes6, solicitRouterAdvertisement, waitForGlobalAddress6 } from '../../src/lab/ra';
 import type { NetworkSpec } from '../../src/agent';
 import { eui64Address } from '../../src/model/ip';
-import type { Ipv6Mode } from '../../src/model/types';
+import type { AgentOptions, Ipv6Mode } from '../../src/model/types';
+import { shq } from '../../src/host/quote';
 import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 
@@ -38,8 +39,8 @@ let pool: SshPool;
 let host: SshHost;
 
 /** An IPv4 subnet and an isolated IPv6 subnet (no gateway) in `mode`; the DHCP port has its EUI-64 address there. */
-function spec(mode: Ipv6Mode, ra: boolean): NetworkSpec {
-  const base = networkSpec(node, { networkId: NET, options: { dnsDomain: DOMAIN } });
+function spec(mode: Ipv6Mode, ra: boolean, options: Partial<AgentOptions> = {}): NetworkSpec {
+  const base = networkSpec(node, { networkId: NET, options: { dnsDomain: DOMAIN, ...options } });
   const [self] = base.network.ports;
   return {
     ...base,
@@ -179,6 +180,28 @@ describe('IPv6 router advertisements where no router exists (ipv6RouterAdvertise
       assert.equal(v6.address, 'fd00:ea::10');
       // dhclient's recording script configures nothing, and the RA gave no SLAAC address.
       assert.deepEqual(slaac, []);
+    } finally {
+      await vm.remove();
+    }
+  });
+
+  it('dnsmasq_enable_addr6_list: a port\'s two stateful addresses on one host line; dhclient -6 gets one of them', async (t) => {
+    const addresses = ['fd00:ea::20', 'fd00:ea::21'];
+    const net = spec('dhcpv6-stateful', false, { dnsmasqEnableAddr6List: true });
+    assert.deepEqual((await agent.applyNetwork(host, net)).drift, []);
+    await agent.applyPort(
+      host,
+      portSpec(net, { id: PORT, macAddress: VM_MAC, ip: VM_IP, fixedIps: [{ subnetId: net.network.subnets[0].id, ipAddress: VM_IP }, ...addresses.map((ipAddress) => ({ subnetId: SUBNET6, ipAddress }))] }),
+    );
+    const hostFile = await host.run(`cat ${shq(`${node.statePath}/dhcp/${NET}/host`)}`);
+    const line = hostFile.stdout.split('\n').find((l) => l.includes('fd00:ea::'));
+    assert.equal(line, `${VM_MAC},tag:dhcpv6,host-fd00-ea--20.${DOMAIN},[fd00:ea::20],[fd00:ea::21]`);
+    const vm = await lab.addVm({ node: 0, name: 'v5', mac: VM_MAC });
+    try {
+      await disableDad(vm);
+      const v6 = await dhclient6(vm, { mode: 'stateful' });
+      t.diagnostic(`addr6 list: host line ${line}; dhclient -6 ${v6.ms} ms: ${v6.address}`);
+      assert.ok(v6.address !== undefined && addresses.includes(v6.address), `got ${v6.address}`);
     } finally {
       await vm.remove();
     }

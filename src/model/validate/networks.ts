@@ -6,12 +6,12 @@ import { eachOf, isRecord, issue, pathJoin, push } from './issues';
 import { checkDomain, checkId } from './names';
 import { checkMtu } from './numbers';
 import { subnetOptsLineIssues } from './opts-lines';
-import { portIssues } from './ports';
+import { portIssues, type PortRules } from './ports';
 import { validateSubnet } from './subnets';
 import { checkSafeText } from './text';
 
 /** Network fields, every subnet, every port, and per-network uniqueness of ids, IPs and MACs. */
-export function validateNetwork(network: Network): ValidationIssue[] {
+export function validateNetwork(network: Network, rules: PortRules = {}): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   push(out, checkId(network.id, 'id'));
   if (network.name !== undefined) push(out, checkSafeText(network.name, 'name'));
@@ -52,7 +52,7 @@ export function validateNetwork(network: Network): ValidationIssue[] {
     const twin = ports.find((o) => o.id === port.id);
     if (twin) out.push(issue(pathJoin(p, 'id'), port.id, `an id not used by another port (ports[${network.ports.indexOf(twin)}] has it)`));
     // Duplicates are reported on the later port only.
-    out.push(...portIssues(port, { subnets, others: ports.filter((o) => o.id !== port.id) }, p));
+    out.push(...portIssues(port, { subnets, others: ports.filter((o) => o.id !== port.id), addr6List: rules.addr6List }, p));
     ports.push(port);
   });
   return out;
