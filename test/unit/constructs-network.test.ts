@@ -4,6 +4,9 @@ import { Fn, Testing, TerraformOutput, TerraformStack, TerraformVariable, Token 
 import { DhcpNetwork, DhcpPort, type DhcpNetworkProps } from '../../constructs';
 import { NetworkResource } from '../../constructs/l1';
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../src/model/naming';
+import { specFromValue } from '../../src/provider/resources/network';
+import { renderArgv, networkPaths } from '../../src/dnsmasq';
+import { renderContext } from '../../src/agent/network-script';
 import { assertRejects, literally, newNode, newStack, resourceNamed, resourcesOf, synth } from './constructs-support';
 
 const WHERE = "dhcp network 'net' (stack/net)";
@@ -196,6 +199,23 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       ipv6AddressMode: null,
       ipv6RaMode: null,
     });
+  });
+
+  it('ipv6RouterAdvertisements reaches the handler spec and dnsmasq only when true (network.json unchanged otherwise)', () => {
+    const argvOf = (ra?: boolean) => {
+      const stack = newStack();
+      network(stack, { subnets: [{ cidr: '10.0.0.0/24' }, { cidr: 'fd00:7::/64', ipv6AddressMode: 'slaac' }], ...(ra === undefined ? {} : { ipv6RouterAdvertisements: ra }) });
+      const r = resourcesOf(synth(stack).json, 'dhcpagent_network')[0];
+      const spec = specFromValue({ ...r, dhcp_ip_addresses: ['10.0.0.1', 'fd00:7::2'] });
+      return { spec, argv: renderArgv(renderContext(spec), networkPaths(spec.options.statePath, spec.network.id), 'ns-x') };
+    };
+    const on = argvOf(true);
+    assert.equal(on.spec.network.ipv6RouterAdvertisements, true);
+    assert.deepEqual(on.argv.slice(-2), ['--enable-ra', '--ra-param=ns-x,0,0']);
+    for (const off of [argvOf(false), argvOf()]) {
+      assert.equal('ipv6RouterAdvertisements' in off.spec.network, false);
+      assert.ok(!off.argv.includes('--enable-ra'));
+    }
   });
 
   it('the options reflect the props', () => {
