@@ -197,6 +197,22 @@ export interface DhcpNetworkProps {
    */
   readonly logDir?: string;
   /**
+   * neutron's `dnsmasq_enable_addr6_list`: a port's `dhcpv6-stateful` addresses in one subnet
+   * share one host line (`[a],[b]`), so dnsmasq hands out whichever is free.
+   * @default false
+   */
+  readonly enableAddr6List?: boolean;
+  /**
+   * Not neutron's: dnsmasq also sends IPv6 router advertisements, for networks with no router
+   * to send them (neutron leaves RAs to its L3 agent). `slaac` subnets are advertised for SLAAC
+   * only (dnsmasq `ra-only`), `dhcpv6-stateless` ones for SLAAC plus DHCPv6 options
+   * (`ra-stateless`), `dhcpv6-stateful` ones and those without a mode as DHCPv6-managed (M
+   * flag). The router lifetime is 0: clients get the prefix and their addresses, no default
+   * route through the DHCP server (which routes nothing). Changing it restarts dnsmasq.
+   * @default false
+   */
+  readonly ipv6RouterAdvertisements?: boolean;
+  /**
    * The agents' own ports (neutron's DHCP ports, device owner `network:dhcp`; not client
    * `DhcpPort`s), in the order of `agents` (e.g. neutron's, when migrating).
    * @default - derived ids and MACs, addresses allocated at synth time

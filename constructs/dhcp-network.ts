@@ -196,7 +196,8 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
     else if (!subnets.some((s) => s.enableDhcp)) issues.push({ path: 'subnets', value: subnets.map((s) => s.cidr), allowed: 'at least one subnet with enableDhcp' });
     if (!unresolved(props.subnets)) {
       const name = unresolved(props.name) ? undefined : props.name;
-      issues.push(...validateNetwork({ id: this.networkId, name, mtu: unresolved(props.mtu) ? undefined : props.mtu, subnets, ports: [] }).filter((i) => i.path !== 'id'));
+      const ipv6RouterAdvertisements = unresolved(props.ipv6RouterAdvertisements) ? undefined : props.ipv6RouterAdvertisements;
+      issues.push(...validateNetwork({ id: this.networkId, name, mtu: unresolved(props.mtu) ? undefined : props.mtu, subnets, ports: [], ipv6RouterAdvertisements }).filter((i) => i.path !== 'id'));
     } else checkUnlessToken(issues, props.name, (n) => (n === undefined ? null : checkSafeText(n, 'name')));
     return subnets;
   }
@@ -290,6 +291,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       physicalInterface: props.physicalInterface,
       vlanId: props.vlanId,
       takeOverPhysicalInterface: props.takeOverPhysicalInterface,
+      ipv6RouterAdvertisements: props.ipv6RouterAdvertisements,
       ...optionProps(props),
     };
   }

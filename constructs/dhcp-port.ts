@@ -137,7 +137,7 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
       // validatePort takes a port of the same id for this port's earlier version: one stack holds each id once.
       const twin = names.get(this.portId);
       if (twin) issues.push({ path: 'id', value: this.portId, allowed: `an id not used by another port of the network (${twin} has it)` });
-      for (const i of validatePort(this.model(), { id: network.networkId, subnets: network.subnets, ports: others })) {
+      for (const i of validatePort(this.model(), { id: network.networkId, subnets: network.subnets, ports: others }, '', { addr6List: network.options.dnsmasqEnableAddr6List === true })) {
         if (unplaced.some((prefix) => i.path.startsWith(prefix))) continue;
         issues.push({ ...i, allowed: i.allowed.replace(/port (\S+) has it/, (m, pid: string) => (names.has(pid) ? `${names.get(pid)} has it` : m)) });
       }

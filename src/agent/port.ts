@@ -156,7 +156,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       continue;
     }
     const network: Network = { ...ctx.spec.network, ports: [...ctx.spec.network.ports, ...[...ports.values()].filter((p) => p.id !== port.id)] };
-    const issues = validatePortSpec({ ...op.spec, port }, network);
+    const issues = validatePortSpec({ ...op.spec, port }, network, ctx.spec.options);
     if (issues.length) {
       outcomes.push({ error: new ValidationError(issues) });
       continue;

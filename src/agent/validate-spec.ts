@@ -12,7 +12,7 @@
 import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';
 import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
-import { DEVICE_OWNER_DHCP, isList, type FixedIp, type Network, type Port } from '../model/types';
+import { DEVICE_OWNER_DHCP, isList, type AgentOptions, type FixedIp, type Network, type Port } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
 function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
@@ -42,7 +42,7 @@ export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
   const own = dhcpAddressIssues(spec.network);
   // A DHCP address the rule refuses is reported once, in its words (not also as, say, a subnet id).
   const refused = own.map((i) => i.path.replace(/\.ipAddress$/, ''));
-  const general = prefixed('network', validateNetwork(spec.network)).filter((i) => !refused.some((r) => i.path === r || i.path.startsWith(`${r}.`)));
+  const general = prefixed('network', validateNetwork(spec.network, { addr6List: spec.options?.dnsmasqEnableAddr6List === true })).filter((i) => !refused.some((r) => i.path === r || i.path.startsWith(`${r}.`)));
   const issues: ValidationIssue[] = [...general, ...own, ...validateAgentOptions(spec.options, 'options')];
   const dhcpPort = spec.network.ports.find((p) => p.id === spec.dhcpPortId);
   if (!dhcpPort) {
@@ -87,8 +87,8 @@ export function assertValidNetworkSpec(spec: NetworkSpec): void {
   if (issues.length) throw new ValidationError(issues);
 }
 
-/** Checks a port against the network it joins (subnets, other ports' IPs and MACs). */
-export function validatePortSpec(spec: PortSpec, network?: Network): ValidationIssue[] {
+/** Checks a port against the network it joins (subnets, other ports' IPs and MACs), served with `options`. */
+export function validatePortSpec(spec: PortSpec, network?: Network, options?: AgentOptions): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   // Ids become file names on the node: check them before anything else uses them.
   for (const i of [
@@ -106,7 +106,7 @@ export function validatePortSpec(spec: PortSpec, network?: Network): ValidationI
     spec.port.fixedIps.forEach((f, i) => {
       if (!f.subnetId) issues.push({ path: `port.fixedIps[${i}].ipAddress`, value: f.ipAddress, allowed: `an address inside one of the network's subnets (${cidrs})` });
     });
-    if (issues.length === 0) issues.push(...validatePort(spec.port, network, 'port'));
+    if (issues.length === 0) issues.push(...validatePort(spec.port, network, 'port', { addr6List: options?.dnsmasqEnableAddr6List === true }));
   }
   return issues;
 }

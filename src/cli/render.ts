@@ -61,7 +61,7 @@ export function renderCommand(args: RenderArgs): string {
   const opt = agentOptionsFromJson(optionsJson);
   const problems = [...issueLines(args.networkFile, net.issues, false), ...(args.optionsFile ? issueLines(args.optionsFile, opt.issues, false) : issueLines('options', opt.issues, false))];
   // Report every problem at once: a bad options file must not hide the network's issues.
-  if (net.issues.length === 0) problems.push(...issueLines(args.networkFile, validateNetwork(net.value!)));
+  if (net.issues.length === 0) problems.push(...issueLines(args.networkFile, validateNetwork(net.value!, { addr6List: opt.options.dnsmasqEnableAddr6List })));
   if (opt.issues.length === 0) problems.push(...issueLines(args.optionsFile ?? 'options', validateAgentOptions(opt.options)));
   const network = net.value;
   if (problems.length === 0 && network && args.dhcpPortId && !network.ports.some((p) => p.id === args.dhcpPortId)) {

@@ -19,6 +19,28 @@ function rangeMode(subnet: Subnet): 'static' | null {
 }
 
 /**
+ * The `--dhcp-range` mode of a DHCP-enabled IPv6 subnet when the network sends router
+ * advertisements (`ipv6RouterAdvertisements`, not neutron's): `ra-only` where neutron serves no
+ * DHCPv6 (SLAAC: RA with the A flag), `ra-stateless` for DHCPv6-stateless (A and O flags, the
+ * stateless DHCPv6 service kept), and neutron's `static` otherwise (with `--enable-ra`: M and O
+ * flags, the prefix on-link but not for SLAAC).
+ */
+function raRangeMode(subnet: Subnet): 'ra-only' | 'ra-stateless' | 'static' {
+  if (rangeMode(subnet) === null) return 'ra-only';
+  return subnet.ipv6AddressMode === 'dhcpv6-stateless' ? 'ra-stateless' : 'static';
+}
+
+/**
+ * The router advertisement arguments, last on the command line so that without them the argv
+ * is neutron's: `--enable-ra`, and router lifetime 0 (`--ra-param=<iface>,0,0`, default
+ * interval) because the DHCP namespace routes nothing — clients learn the prefix and their
+ * address from it, and keep the default route a real router gives them.
+ */
+function raArgs(interfaceName: string): string[] {
+  return ['--enable-ra', `--ra-param=${interfaceName},0,0`];
+}
+
+/**
  * The dnsmasq argv for a network (`argv[0] === 'dnsmasq'`). Like neutron, the second element
  * is `''` when `dnsmasqLocalResolv` is set and no upstream servers are given (dnsmasq ignores
  * an empty argument). `interfaceName` is only used when `ctx.bridged === false`.
@@ -44,21 +66,23 @@ export function renderArgv(ctx: RenderContext, paths: DnsmasqPaths, interfaceNam
   if (ctx.bridged === false) argv.push(`--bridge-interface=${interfaceName},tap*`);
 
   const lease = options.dhcpLeaseDuration === -1 ? 'infinite' : `${options.dhcpLeaseDuration}s`;
+  const advertise = network.ipv6RouterAdvertisements === true;
   let possibleLeases = 0n;
   for (const subnet of network.subnets) {
     if (!subnet.enableDhcp) continue;
     const mode = rangeMode(subnet);
     const cidr = parseCidr(subnet.cidr);
-    if (!mode || !cidr) continue;
+    if (!cidr || (!mode && !(advertise && subnet.ipVersion === 6))) continue;
     const tag = `set:${SUBNET_TAG_PREFIX}${subnet.id}`;
     if (subnet.ipVersion === 4) {
       argv.push(`--dhcp-range=${tag},${cidr.network},${mode},${cidr.netmask},${lease}`);
     } else {
       // dnsmasq cannot serve DHCPv6 ranges on prefixes shorter than /64.
       if (cidr.prefixLength < 64) continue;
-      argv.push(`--dhcp-range=${tag},${cidr.network},${mode},${cidr.prefixLength},${lease}`);
+      argv.push(`--dhcp-range=${tag},${cidr.network},${advertise ? raRangeMode(subnet) : mode},${cidr.prefixLength},${lease}`);
     }
-    possibleLeases += cidr.size;
+    // An RA-only range hands out no lease.
+    if (mode) possibleLeases += cidr.size;
   }
 
   const mtu = Math.trunc(network.mtu ?? 0);
@@ -80,6 +104,7 @@ export function renderArgv(ctx: RenderContext, paths: DnsmasqPaths, interfaceNam
   const logFile = dnsLogFile(options.dnsmasqBaseLogDir, network.id);
   // neutron's order; the agent creates the directory before dnsmasq starts (network-lib.sh).
   if (logFile) argv.push('--log-queries', '--log-dhcp', `--log-facility=${logFile}`);
+  if (advertise && network.subnets.some((s) => s.enableDhcp && s.ipVersion === 6)) argv.push(...raArgs(interfaceName));
   return argv;
 }
 
@@ -90,8 +115,9 @@ export function dnsLogFile(baseLogDir: string, networkId: string): string {
 
 /**
  * True when a running dnsmasq started with `oldArgv` must be restarted to run with `newArgv`
- * (ranges, MTU, domain, servers… live only on the command line); false when rewriting the
- * files and sending SIGHUP is enough. The rule is plain argv inequality.
+ * (ranges, MTU, domain, servers, router advertisements… live only on the command line; SIGHUP
+ * rereads the files only); false when rewriting the files and sending SIGHUP is enough. The
+ * rule is plain argv inequality.
  */
 export function needsRestart(oldArgv: readonly string[], newArgv: readonly string[]): boolean {
   return oldArgv.length !== newArgv.length || oldArgv.some((arg, i) => arg !== newArgv[i]);

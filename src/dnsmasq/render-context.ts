@@ -28,8 +28,6 @@ export interface RenderContext {
    * entry. dnsmasq 2.90 passes the probe. @default true
    */
   readonly dnsmasqHostTagSupport?: boolean;
-  /** neutron's `dnsmasq_enable_addr6_list`: one host entry listing all stateful IPv6 addresses of a port in a subnet. @default false */
-  readonly enableAddr6List?: boolean;
   /**
    * Whether the DHCP interface is bridged to the clients (true for every neutron interface
    * driver); when false, neutron adds `--bridge-interface=<iface>,tap*`. @default true
@@ -215,13 +213,14 @@ function dnsNames(ipAddress: string, port: Port, dnsDomain: string): { hostname:
 
 /**
  * neutron `_iter_hosts` for one port: [] for ports that need no DHCP configuration.
- * `mergeAddr6List` is true only for the host file, as in neutron.
+ * `mergeAddr6List` is true only for the host file, as in neutron, and takes effect with the
+ * agent option `dnsmasqEnableAddr6List`.
  */
 export function hostEntries(port: Port, ctx: RenderContext, mergeAddr6List: boolean): HostEntry[] {
   if (!portRequiresDhcpConfiguration(port)) return [];
   const { v6ById } = subnetIndex(ctx.network.subnets);
   let fixedIps = sortFixedIps(port.fixedIps, v6ById);
-  if (mergeAddr6List && ctx.enableAddr6List === true) fixedIps = mergeAddr6Lists(fixedIps, v6ById);
+  if (mergeAddr6List && ctx.options.dnsmasqEnableAddr6List) fixedIps = mergeAddr6Lists(fixedIps, v6ById);
   const hostTag = ctx.dnsmasqHostTagSupport !== false ? HOST_DHCPV6_TAG : '';
   return fixedIps.map((alloc) => {
     const v6 = v6ById.get(alloc.subnetId);

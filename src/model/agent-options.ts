@@ -111,6 +111,15 @@ const OPTIONS = [
     description:
       'Directory under which dnsmasq logs DHCP and DNS to `<log_dir>/<network id>/dhcp_dns_log` (`--log-queries --log-dhcp --log-facility`); the process monitor rotates the file past 10 MiB, keeping one old copy (`dhcp_dns_log.1`); unset or `""`: no log.',
   },
+  {
+    neutron: 'dnsmasq_enable_addr6_list',
+    field: 'dnsmasqEnableAddr6List',
+    kind: 'boolean',
+    attribute: 'enable_addr6_list',
+    prop: 'enableAddr6List',
+    description:
+      'A port\'s `dhcpv6-stateful` addresses in one subnet go on one host line (`[a],[b]`), so dnsmasq hands out whichever is free, as neutron\'s `dnsmasq_enable_addr6_list`. Default: `false`: one line per address.',
+  },
   // Set through the node (`node.state_path`), and derived from the DHCP port id.
   { neutron: 'state_path', field: 'statePath', kind: 'string' },
   { neutron: 'interface_name', field: 'interfaceName', kind: 'string' },

@@ -114,3 +114,20 @@ export function isIpv4NetworkOrBroadcast(cidr: string, ip: string): boolean {
   if (!c || c.version !== 4 || c.prefixLength >= 31 || !canon) return false;
   return canon === c.network || canon === c.last;
 }
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+/**
+ * The SLAAC address a host with `mac` forms in the /64 `cidr`: the modified EUI-64 interface
+ * identifier (RFC 4291 appendix A: `ff:fe` between the MAC's halves, the universal/local bit
+ * inverted), as neutron's `ipv6_utils.get_ipv6_addr_by_EUI64`. `null` for anything but an IPv6
+ * /64 or a colon-separated MAC.
+ */
+export function eui64Address(cidr: string, mac: string): string | null {
+  const c = parseCidr(cidr);
+  if (!c || c.version !== 6 || c.prefixLength !== 64 || typeof mac !== 'string' || !MAC_RE.test(mac)) return null;
+  const bytes = mac.split(':').map((h) => parseInt(h, 16));
+  bytes[0] ^= 0x02;
+  const iid = [...bytes.slice(0, 3), 0xff, 0xfe, ...bytes.slice(3)].reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+  return addressAt(c.text, iid);
+}

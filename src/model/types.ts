@@ -96,6 +96,11 @@ export interface Network {
   readonly subnets: readonly Subnet[];
   /** Every port of the network, DHCP ports (`deviceOwner: network:dhcp`) included. */
   readonly ports: readonly Port[];
+  /**
+   * Not neutron's: dnsmasq also sends router advertisements for the network's IPv6 subnets
+   * (`--enable-ra`), for networks without a router that would send them. @default false
+   */
+  readonly ipv6RouterAdvertisements?: boolean;
 }
 
 /**
@@ -128,6 +133,11 @@ export interface AgentOptions {
    * `<dir>/<network-id>/dhcp_dns_log` (`--log-queries --log-dhcp --log-facility=…`); `''` = off — @default ''
    */
   readonly dnsmasqBaseLogDir: string;
+  /**
+   * `dnsmasq_enable_addr6_list`: a port's DHCPv6-stateful addresses in one subnet share one host
+   * line, `[a],[b]`, so dnsmasq may hand out any of them — @default false
+   */
+  readonly dnsmasqEnableAddr6List: boolean;
   /** `state_path`: files live in `<statePath>/dhcp/<network-id>/` — @default '/var/lib/dhcp-agent' */
   readonly statePath: string;
   /** The interface dnsmasq serves (`ns-…` inside the namespace); @default derived from the DHCP port id */
@@ -146,5 +156,6 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   dhcpRenewalTime: 0,
   dhcpRebindingTime: 0,
   dnsmasqBaseLogDir: '',
+  dnsmasqEnableAddr6List: false,
   statePath: '/var/lib/dhcp-agent',
 };

@@ -4,6 +4,9 @@ import { Fn, Testing, TerraformOutput, TerraformStack, TerraformVariable, Token 
 import { DhcpNetwork, DhcpPort, type DhcpNetworkProps } from '../../constructs';
 import { NetworkResource } from '../../constructs/l1';
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../src/model/naming';
+import { specFromValue } from '../../src/provider/resources/network';
+import { renderArgv, networkPaths } from '../../src/dnsmasq';
+import { renderContext } from '../../src/agent/network-script';
 import { assertRejects, literally, newNode, newStack, resourceNamed, resourcesOf, synth } from './constructs-support';
 
 const WHERE = "dhcp network 'net' (stack/net)";
@@ -42,6 +45,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       rebindingTimeSeconds: 600,
       localResolv: true,
       logDir: '/var/log/dhcp-agent',
+      enableAddr6List: true,
+      ipv6RouterAdvertisements: true,
       dhcpPorts: [{ id: 'dhcp-port-1', macAddress: 'FA:16:3E:00:00:AA', ipAddresses: ['10.0.0.2'] }],
     });
     const { text, json } = synth(stack);
@@ -62,6 +67,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       rebinding_time_seconds: 600,
       local_resolv: true,
       log_dir: '/var/log/dhcp-agent',
+      enable_addr6_list: true,
+      ipv6_router_advertisements: true,
       dhcp_port_id: 'dhcp-port-1',
       dhcp_mac_address: 'FA:16:3E:00:00:AA',
       dhcp_ip_addresses: ['10.0.0.2'],
@@ -157,6 +164,8 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       'renewal_time_seconds',
       'rebinding_time_seconds',
       'log_dir',
+      'enable_addr6_list',
+      'ipv6_router_advertisements',
       'vlan_id',
       'peer_dhcp_ports',
     ]) {
@@ -175,6 +184,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpRenewalTime: 0,
       dhcpRebindingTime: 0,
       dnsmasqBaseLogDir: '',
+      dnsmasqEnableAddr6List: false,
       statePath: '/var/lib/dhcp-agent',
     });
     assert.deepEqual(net.subnets[0], {
@@ -191,8 +201,25 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
     });
   });
 
+  it('ipv6RouterAdvertisements reaches the handler spec and dnsmasq only when true (network.json unchanged otherwise)', () => {
+    const argvOf = (ra?: boolean) => {
+      const stack = newStack();
+      network(stack, { subnets: [{ cidr: '10.0.0.0/24' }, { cidr: 'fd00:7::/64', ipv6AddressMode: 'slaac' }], ...(ra === undefined ? {} : { ipv6RouterAdvertisements: ra }) });
+      const r = resourcesOf(synth(stack).json, 'dhcpagent_network')[0];
+      const spec = specFromValue({ ...r, dhcp_ip_addresses: ['10.0.0.1', 'fd00:7::2'] });
+      return { spec, argv: renderArgv(renderContext(spec), networkPaths(spec.options.statePath, spec.network.id), 'ns-x') };
+    };
+    const on = argvOf(true);
+    assert.equal(on.spec.network.ipv6RouterAdvertisements, true);
+    assert.deepEqual(on.argv.slice(-2), ['--enable-ra', '--ra-param=ns-x,0,0']);
+    for (const off of [argvOf(false), argvOf()]) {
+      assert.equal('ipv6RouterAdvertisements' in off.spec.network, false);
+      assert.ok(!off.argv.includes('--enable-ra'));
+    }
+  });
+
   it('the options reflect the props', () => {
-    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2, logDir: '/srv/log' });
+    const net = network(newStack(), { dnsDomain: 'lab', leaseDurationSeconds: 600, leaseMax: 10, dnsServers: ['192.0.2.1'], localResolv: true, enableIsolatedMetadata: true, forceMetadata: true, broadcastReply: true, renewalTimeSeconds: 1, rebindingTimeSeconds: 2, logDir: '/srv/log', enableAddr6List: true });
     assert.deepEqual(net.options, {
       dnsDomain: 'lab',
       dhcpLeaseDuration: 600,
@@ -205,6 +232,7 @@ describe('DhcpNetwork: props → dhcpagent_network', () => {
       dhcpRenewalTime: 1,
       dhcpRebindingTime: 2,
       dnsmasqBaseLogDir: '/srv/log',
+      dnsmasqEnableAddr6List: true,
       statePath: '/var/lib/dhcp-agent',
     });
   });
@@ -418,6 +446,8 @@ describe('DhcpNetwork: validation', () => {
     const seconds = 'a number of seconds: 0 (not sent) or an integer up to 4294967295';
     assertRejects(() => network(newStack(), { renewalTimeSeconds: -5 }), { where: WHERE, path: 'renewalTimeSeconds', got: '-5', allowed: seconds });
     assertRejects(() => network(newStack(), { rebindingTimeSeconds: 1.5 }), { where: WHERE, path: 'rebindingTimeSeconds', got: '1.5', allowed: seconds });
+    assertRejects(() => network(newStack(), { ipv6RouterAdvertisements: 'on' as unknown as boolean }), { where: WHERE, path: 'ipv6RouterAdvertisements', got: '"on"', allowed: 'true or false' });
+    assertRejects(() => network(newStack(), { enableAddr6List: 1 as unknown as boolean }), { where: WHERE, path: 'enableAddr6List', got: '1', allowed: 'true or false' });
     assertRejects(() => network(newStack(), { logDir: '/var/log/$(id)' }), { where: WHERE, path: 'logDir', got: '"/var/log/$(id)"', allowed: /^"" \(no per-network log\) or an absolute path/ });
   });
 

@@ -15,7 +15,7 @@ interface Setup {
   readonly net: DhcpNetwork;
 }
 
-function setup(agents = 1): Setup {
+function setup(agents = 1, enableAddr6List?: boolean): Setup {
   const stack = newStack();
   const nodes = Array.from({ length: agents }, (_, i) => newNode(stack, `n${i + 1}`, { host: `192.0.2.${i + 1}` }));
   const net = new DhcpNetwork(stack, 'net', {
@@ -26,6 +26,7 @@ function setup(agents = 1): Setup {
       { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', id: 'sub-v4' },
       { cidr: 'fd00:1::/64', gatewayIp: 'fd00:1::1', id: 'sub-v6', ipv6AddressMode: 'dhcpv6-stateful', ipv6RaMode: 'dhcpv6-stateful' },
     ],
+    enableAddr6List,
   });
   return { stack, net };
 }
@@ -301,6 +302,19 @@ describe('DhcpPort: validation', () => {
       { where: WHERE, path: 'macAddress', got: '"zz"', allowed: /^a MAC address/ },
       { where: WHERE, path: 'extraDhcpOpts[0].optName', got: '"nope"', allowed: /^a DHCPv4 option name/ },
     );
+  });
+});
+
+describe('DhcpPort: several addresses on one subnet (enableAddr6List)', () => {
+  const twoV6 = [{ ipAddress: '10.0.0.10' }, { ipAddress: 'fd00:1::10' }, { ipAddress: 'fd00:1::11' }];
+  it('refused without the network option, naming it', () => {
+    assertRejects(() => port(setup(), { fixedIps: twoV6 }), { where: WHERE, path: 'fixedIps[2].ipAddress', got: '"fd00:1::11"', allowed: /at most one address per subnet unless enableAddr6List \(dnsmasq_enable_addr6_list\) is on/ });
+  });
+  it('accepted on a dhcpv6-stateful subnet of a network with it', () => {
+    const s = setup(1, true);
+    port(s, { fixedIps: twoV6 });
+    const [r] = resourcesOf(synth(s.stack).json, 'dhcpagent_port');
+    assert.deepEqual((r.fixed_ips as { ip_address: string }[]).map((f) => f.ip_address), ['10.0.0.10', 'fd00:1::10', 'fd00:1::11']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needsRestart, networkPaths, renderArgv } from '../../src/dnsmasq/index';
-import { C, ctx, dualNetwork, subnet, v4Subnet, v6Slaac, v6Stateless, v6Stateful } from './dnsmasq-fixtures';
+import { C, ctx, dualNetwork, subnet, v4Subnet, v6NoMode, v6Slaac, v6Stateless, v6Stateful } from './dnsmasq-fixtures';
 
 const paths = networkPaths('/', C);
 const head = [
@@ -132,4 +132,38 @@ test('needsRestart is argv inequality', () => {
   assert.equal(needsRestart(a, a.slice(0, -1)), true);
   // port changes do not touch the argv
   assert.equal(needsRestart(a, renderArgv(ctx({ ...dualNetwork(), ports: [] }), paths, 'ns-x')), false);
+});
+
+test('ipv6RouterAdvertisements: RA range modes per address mode, --enable-ra and router lifetime 0 last; IPv4 ranges and the lease cap unchanged', () => {
+  const slaacNet = (ra?: boolean) => ({ id: C, subnets: [v4Subnet, v6Slaac], ports: [], ...(ra === undefined ? {} : { ipv6RouterAdvertisements: ra }) });
+  const tail = (net: Parameters<typeof ctx>[0]) => renderArgv(ctx(net, { dnsmasqLeaseMax: 1000 }), paths, 'ns-x').slice(head.length);
+  // SLAAC: neutron renders no range; with RAs an RA-only one (A flag, no DHCPv6), no leases counted.
+  assert.deepEqual(tail(slaacNet(true)), [
+    v4Range,
+    '--dhcp-range=set:subnet-eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee,ffda:3ba5:a17a:4ba3::,ra-only,64,86400s',
+    '--dhcp-lease-max=256',
+    '--conf-file=/dev/null',
+    '--domain=openstacklocal',
+    '--enable-ra',
+    '--ra-param=ns-x,0,0',
+  ]);
+  // Off, false or unset: exactly neutron's argv.
+  assert.deepEqual(tail(slaacNet(false)), tail(slaacNet()));
+  assert.deepEqual(tail(slaacNet()), [v4Range, '--dhcp-lease-max=256', '--conf-file=/dev/null', '--domain=openstacklocal']);
+  // DHCPv6-stateless: ra-stateless (A and O flags, stateless DHCPv6 kept); stateful and mode-less: neutron's static range (M flag with --enable-ra).
+  const rangeOf = (s: typeof v4Subnet) => tail({ id: C, subnets: [s], ports: [], ipv6RouterAdvertisements: true })[0];
+  assert.equal(rangeOf(v6Stateless), '--dhcp-range=set:subnet-eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee,ffea:3ba5:a17a:4ba3::,ra-stateless,64,86400s');
+  assert.equal(rangeOf(v6Stateful), '--dhcp-range=set:subnet-ffffffff-ffff-ffff-ffff-ffffffffffff,fdca:3ba5:a17a:4ba3::,static,64,86400s');
+  assert.equal(rangeOf(v6NoMode), '--dhcp-range=set:subnet-ffffffff-ffff-ffff-ffff-ffffffffffff,fdca:3ba5:a17a:4ba3::,static,64,86400s');
+  assert.equal(rangeOf(subnet({ ...v6Stateful, ipv6AddressMode: null, ipv6RaMode: 'slaac' })), '--dhcp-range=set:subnet-ffffffff-ffff-ffff-ffff-ffffffffffff,fdca:3ba5:a17a:4ba3::,ra-only,64,86400s');
+  // The lease time is the advertised prefix's valid lifetime.
+  assert.equal(renderArgv(ctx(slaacNet(true), { dhcpLeaseDuration: -1 }), paths, 'ns-x')[head.length + 1], '--dhcp-range=set:subnet-eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee,ffda:3ba5:a17a:4ba3::,ra-only,64,infinite');
+  // Nothing to advertise: no IPv6 subnet, or only DHCP-disabled or shorter-than-/64 ones.
+  assert.ok(!tail({ id: C, subnets: [v4Subnet], ports: [], ipv6RouterAdvertisements: true }).includes('--enable-ra'));
+  assert.ok(!tail({ id: C, subnets: [v4Subnet, subnet({ ...v6Slaac, enableDhcp: false })], ports: [], ipv6RouterAdvertisements: true }).includes('--enable-ra'));
+  // The interface is dnsmasq's own (the ns- device in the namespace).
+  assert.ok(renderArgv(ctx(slaacNet(true)), paths, 'ns-1234abcd-56').includes('--ra-param=ns-1234abcd-56,0,0'));
+  // Turning it on or off restarts dnsmasq: ranges and --enable-ra are read only at start.
+  assert.equal(needsRestart(tail(slaacNet(false)), tail(slaacNet(true))), true);
+  assert.equal(needsRestart(tail(slaacNet(true)), tail(slaacNet(false))), true);
 });

@@ -75,9 +75,8 @@ const ctxArb: fc.Arbitrary<RenderContext> = fc
   })
   .map((r) => ({
     network: { id: 'net', subnets: r.subnets, ports: r.ports },
-    options: { ...DEFAULT_AGENT_OPTIONS, enableIsolatedMetadata: r.iso, forceMetadata: r.force, dhcpLeaseDuration: r.lease },
+    options: { ...DEFAULT_AGENT_OPTIONS, enableIsolatedMetadata: r.iso, forceMetadata: r.force, dhcpLeaseDuration: r.lease, dnsmasqEnableAddr6List: r.addr6 },
     selfDhcpPortId: r.ports.length ? `p${r.self % r.ports.length}` : undefined,
-    enableAddr6List: r.addr6,
     existingLeases: r.existing,
   }));
 

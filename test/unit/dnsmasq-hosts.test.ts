@@ -176,7 +176,7 @@ test('dnsmasq_enable_addr6_list: stateful IPv6 addresses of a subnet in one entr
   });
   const net = { id: 'n', subnets: [v4Subnet, v6Stateful], ports: [p] };
   assert.equal(
-    renderHostFile(ctx(net, {}, { enableAddr6List: true })),
+    renderHostFile(ctx(net, { dnsmasqEnableAddr6List: true })),
     lines('00:00:f3:aa:bb:cc,host-192-168-0-7.openstacklocal,192.168.0.7', '00:00:f3:aa:bb:cc,tag:dhcpv6,vm.openstacklocal.,[fdca:3ba5:a17a:4ba3::2],[fdca:3ba5:a17a:4ba3::4]'),
   );
   // default: one entry per address, in fixed-IP order; addn_hosts never merges
@@ -188,7 +188,7 @@ test('dnsmasq_enable_addr6_list: stateful IPv6 addresses of a subnet in one entr
       '00:00:f3:aa:bb:cc,tag:dhcpv6,host-fdca-3ba5-a17a-4ba3--4.openstacklocal,[fdca:3ba5:a17a:4ba3::4]',
     ),
   );
-  assert.equal(renderAddnHosts(ctx(net, {}, { enableAddr6List: true })).split('\n').length, 4);
+  assert.equal(renderAddnHosts(ctx(net, { dnsmasqEnableAddr6List: true })).split('\n').length, 4);
 });
 
 test('ports excluded by port_requires_dhcp_configuration render nothing; ports without owner are kept', () => {

@@ -23,6 +23,7 @@ describe('agentOptionsFromJson', () => {
       dhcp_renewal_time: 600,
       dhcp_rebinding_time: 900,
       dnsmasq_base_log_dir: '/var/log/neutron',
+      dnsmasq_enable_addr6_list: true,
       state_path: '/srv/dhcp-agent',
       interface_name: 'ns-abc',
     });
@@ -39,10 +40,11 @@ describe('agentOptionsFromJson', () => {
       dhcpRenewalTime: 600,
       dhcpRebindingTime: 900,
       dnsmasqBaseLogDir: '/var/log/neutron',
+      dnsmasqEnableAddr6List: true,
       statePath: '/srv/dhcp-agent',
       interfaceName: 'ns-abc',
     });
-    assert.equal(Object.keys(AGENT_OPTION_JSON_KEYS).length, 13);
+    assert.equal(Object.keys(AGENT_OPTION_JSON_KEYS).length, 14);
   });
 
   it('takes dnsmasq_dns_servers as a comma-separated string, as in dhcp_agent.ini', () => {

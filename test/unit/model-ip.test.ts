@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressAt, canonicalIp, cidrContains, ipToBigInt, ipVersionOf, isIp, isIpv4NetworkOrBroadcast, parseCidr } from '../../src/model/ip';
+import { addressAt, canonicalIp, cidrContains, eui64Address, ipToBigInt, ipVersionOf, isIp, isIpv4NetworkOrBroadcast, parseCidr } from '../../src/model/ip';
 
 describe('addresses', () => {
   it('accepts plain IPv4 and IPv6 addresses', () => {
@@ -86,5 +86,22 @@ describe('CIDRs', () => {
     assert.equal(addressAt('10.0.0.0/24', 256n), null);
     assert.equal(addressAt('10.0.0.0/24', -1n), null);
     assert.equal(addressAt('fd00::/64', 0x10n), 'fd00::10');
+  });
+});
+
+describe('eui64Address (the SLAAC address of a MAC)', () => {
+  it('puts ff:fe in the middle of the MAC and inverts the universal/local bit (RFC 4291 appendix A)', () => {
+    // RFC 4291's example MAC 00:16:3e:… → 0216:3eff:fe…; neutron's DHCP ports are fa:16:3e:… → f816:3eff:fe….
+    assert.equal(eui64Address('2001:db8::/64', '00:16:3e:33:44:55'), '2001:db8::216:3eff:fe33:4455');
+    assert.equal(eui64Address('fd00:ab::/64', 'fa:16:3e:aa:bb:cc'), 'fd00:ab::f816:3eff:feaa:bbcc');
+    assert.equal(eui64Address('fd00:ab::/64', 'FA:16:3E:AA:BB:CC'), 'fd00:ab::f816:3eff:feaa:bbcc');
+    // A locally administered bit already set is cleared.
+    assert.equal(eui64Address('fd00::/64', '02:00:00:00:00:01'), 'fd00::ff:fe00:1');
+  });
+
+  it('is null for anything but an IPv6 /64 and a colon-separated MAC', () => {
+    for (const [cidr, mac] of [['fd00::/56', '00:16:3e:33:44:55'], ['10.0.0.0/24', '00:16:3e:33:44:55'], ['fd00::/64', '00-16-3e-33-44-55'], ['fd00::/64', '00:16:3e:33:44'], ['fd00::1/64', '00:16:3e:33:44:55']]) {
+      assert.equal(eui64Address(cidr, mac), null, `${cidr} ${mac}`);
+    }
   });
 });

@@ -153,8 +153,55 @@ describe('validateNetwork: network fields', () => {
     assert.deepEqual(validateNetwork(network({ mtu: 65535 })), []);
   });
 
+  it('ipv6RouterAdvertisements: true, false or unset; with it on, an RA mode asking for DHCPv6 needs the same address mode', () => {
+    one(validateNetwork(network({ ipv6RouterAdvertisements: 'yes' as unknown as boolean })), 'ipv6RouterAdvertisements', 'yes', /^true or false$/);
+    for (const ra of [true, false, undefined]) assert.deepEqual(validateNetwork(network({ ipv6RouterAdvertisements: ra })), [], String(ra));
+    for (const mode of ['dhcpv6-stateful', 'dhcpv6-stateless'] as const) {
+      const subnets = [subnet4(), subnet6({ ipv6AddressMode: null, ipv6RaMode: mode })];
+      one(
+        validateNetwork(network({ subnets, ipv6RouterAdvertisements: true })),
+        'subnets[1].ipv6AddressMode',
+        null,
+        new RegExp(`^"${mode}" \\(the same as ipv6RaMode\\) while the network's ipv6RouterAdvertisements is true: .*; or set ipv6RaMode to "slaac" or null$`),
+      );
+      // Off, neutron's rules alone: accepted.
+      assert.deepEqual(validateNetwork(network({ subnets })), []);
+    }
+    assert.deepEqual(validateNetwork(network({ subnets: [subnet4(), subnet6({ ipv6AddressMode: null, ipv6RaMode: 'slaac', allocationPools: [] })], ipv6RouterAdvertisements: true })), []);
+  });
+
   it('refuses a bad dns domain', () => {
     one(validateNetwork(network({ dnsDomain: 'exa mple.org' })), 'dnsDomain', 'exa mple.org', /DNS name of at most 253 characters/);
+  });
+});
+
+describe('validateNetwork: dnsmasq_enable_addr6_list', () => {
+  const two = (mode: Subnet['ipv6AddressMode'], extra: Partial<Port> = {}) =>
+    network({
+      subnets: [subnet4(), subnet6({ ipv6AddressMode: mode, ipv6RaMode: mode, allocationPools: [] })],
+      ports: [dhcpPort, port({ fixedIps: [{ subnetId: SUB6, ipAddress: 'fd00:1::5' }, { subnetId: SUB6, ipAddress: 'fd00:1::6' }], ...extra })],
+    });
+
+  it('off (neutron\'s default): a second address on one subnet is refused, saying the option allows it on dhcpv6-stateful subnets', () => {
+    one(validateNetwork(two('dhcpv6-stateful')), 'ports[1].fixedIps[1].ipAddress', 'fd00:1::6', /at most one address per subnet unless enableAddr6List \(dnsmasq_enable_addr6_list\) is on \(fixedIps\[0\]/);
+  });
+
+  it('on: several addresses on one dhcpv6-stateful subnet are fine; elsewhere still one per subnet', () => {
+    assert.deepEqual(validateNetwork(two('dhcpv6-stateful'), { addr6List: true }), []);
+    one(validateNetwork(two('dhcpv6-stateless'), { addr6List: true }), 'ports[1].fixedIps[1].ipAddress', 'fd00:1::6', /at most one address per subnet \(fixedIps\[0\]/);
+    const v4 = network({ ports: [dhcpPort, port({ fixedIps: [{ subnetId: SUB4, ipAddress: '10.0.0.5' }, { subnetId: SUB4, ipAddress: '10.0.0.6' }] })] });
+    one(validateNetwork(v4, { addr6List: true }), 'ports[1].fixedIps[1].ipAddress', '10.0.0.6', /at most one address per subnet \(/);
+  });
+
+  it('on: the merged host line must stay within the 1,024 bytes dnsmasq reads', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({ subnetId: SUB6, ipAddress: `fd00:1::1:${(i + 1).toString(16)}` }));
+    const issues = validateNetwork(network({ subnets: [subnet4(), subnet6({ allocationPools: [] })], ports: [dhcpPort, port({ fixedIps: many })] }), { addr6List: true });
+    assert.ok(issues.length > 0);
+    assert.match(issues[0].path, /^ports\[1\]\.fixedIps\[\d+\]\.ipAddress$/);
+    assert.match(issues[0].allowed, /^fewer addresses on subnet c8f4b0d3-.*: with enableAddr6List they share one dhcp-hostsfile line, which could be \d+ bytes, past the 1024 dnsmasq reads$/);
+    // Up to where it fits, accepted.
+    const first = Number(/fixedIps\[(\d+)\]/.exec(issues[0].path)![1]);
+    assert.deepEqual(validateNetwork(network({ subnets: [subnet4(), subnet6({ allocationPools: [] })], ports: [dhcpPort, port({ fixedIps: many.slice(0, first) })] }), { addr6List: true }), []);
   });
 });
 

@@ -154,7 +154,7 @@ describe('agent option table', () => {
     assert.deepEqual(Object.keys(AGENT_OPTION_JSON_KEYS), AGENT_OPTIONS.map((o) => o.neutron));
     assert.deepEqual(
       NETWORK_AGENT_OPTIONS.map((o) => o.attribute),
-      ['dns_domain', 'lease_duration_seconds', 'lease_max', 'dns_servers', 'local_resolv', 'enable_isolated_metadata', 'force_metadata', 'broadcast_reply', 'renewal_time_seconds', 'rebinding_time_seconds', 'log_dir'],
+      ['dns_domain', 'lease_duration_seconds', 'lease_max', 'dns_servers', 'local_resolv', 'enable_isolated_metadata', 'force_metadata', 'broadcast_reply', 'renewal_time_seconds', 'rebinding_time_seconds', 'log_dir', 'enable_addr6_list'],
     );
   });
 

@@ -53,7 +53,7 @@ export function validateAgentOptions(o: AgentOptions, path = ''): ValidationIssu
   push(out, checkLeaseDuration(o.dhcpLeaseDuration, at('dhcpLeaseDuration')));
   push(out, checkInteger(o.dnsmasqLeaseMax, at('dnsmasqLeaseMax'), 1, INT32_MAX, 'a positive integer (at most 2147483647)'));
   eachOf(out, o.dnsmasqDnsServers, at('dnsmasqDnsServers'), 'a list of DNS server addresses', (ip, p) => push(out, checkIp(ip, p)));
-  for (const key of ['dnsmasqLocalResolv', 'enableIsolatedMetadata', 'forceMetadata', 'dhcpBroadcastReply'] as const) {
+  for (const key of ['dnsmasqLocalResolv', 'enableIsolatedMetadata', 'forceMetadata', 'dhcpBroadcastReply', 'dnsmasqEnableAddr6List'] as const) {
     if (typeof o[key] !== 'boolean') out.push(issue(at(key), o[key], 'true or false'));
   }
   for (const key of ['dhcpRenewalTime', 'dhcpRebindingTime'] as const) {

@@ -35,7 +35,7 @@ export {
 } from './dhcp-opts';
 export { checkMtu, checkLeaseDuration } from './numbers';
 export { validateSubnet } from './subnets';
-export { MAX_EXTRA_DHCP_OPTS, validatePort } from './ports';
+export { MAX_EXTRA_DHCP_OPTS, validatePort, type PortRules } from './ports';
 export { validateNetwork } from './networks';
 export { checkStatePath, checkUnixUser, checkNodeHost, checkInterfaceName, validateAgentOptions } from './agent-options';
 export { assertValidNetwork, assertValidSubnet, assertValidPort, assertValidAgentOptions } from './assert';

@@ -6,7 +6,7 @@ import { showValue, type ValidationIssue } from '../errors';
 import { cidrContains, isIpv4NetworkOrBroadcast, parseCidr } from '../ip';
 import { isList, type DnsAssignment, type ExtraDhcpOpt, type FixedIp, type Network, type Port, type Subnet } from '../types';
 import { checkIp, describeCidr, sameIp } from './addresses';
-import { checkClientIdValue, checkDhcpOptName, checkDhcpOptValue, isClientIdOpt } from './dhcp-opts';
+import { DNSMASQ_MAX_LINE_BYTES, checkClientIdValue, checkDhcpOptName, checkDhcpOptValue, isClientIdOpt } from './dhcp-opts';
 import { eachOf, isRecord, issue, pathJoin, push } from './issues';
 import { checkFqdn, checkHostname, checkId, checkMac } from './names';
 import { portOptsLineIssue } from './opts-lines';
@@ -19,6 +19,31 @@ export interface PortContext {
   readonly subnets: readonly Subnet[];
   /** Ports this one must not share an IP, MAC or id with. */
   readonly others: readonly Port[];
+  /**
+   * The agent option `dnsmasqEnableAddr6List`: a port's `dhcpv6-stateful` addresses in one
+   * subnet share one host line, so a port may have several there. @default false
+   */
+  readonly addr6List?: boolean;
+}
+
+/** What validating a port needs to know of the agent options. */
+export interface PortRules {
+  /** `dnsmasqEnableAddr6List`. @default false */
+  readonly addr6List?: boolean;
+}
+
+/**
+ * The longest a merged host line `<mac>,tag:dhcpv6,[id:<client-id>,]<fqdn>,[a],[b]…,set:port-<id>`
+ * can be whatever the agent's domain (fqdn `host-<address>.<254 characters>`, as MAX_CLIENT_ID_CHARS
+ * assumes), with this port's client id and addresses.
+ */
+function mergedHostLineBytes(port: Port, addresses: readonly string[]): number {
+  const clientId = isList(port.extraDhcpOpts) ? port.extraDhcpOpts.find((o) => isRecord(o) && isClientIdOpt(o.optName))?.optValue : undefined;
+  const list = addresses.map((a) => `[${a}]`).join(',');
+  const fqdn = 'host-'.length + 45 + '.'.length + 254;
+  return Buffer.byteLength(
+    `xx:xx:xx:xx:xx:xx,tag:dhcpv6,${typeof clientId === 'string' ? `id:${clientId},` : ''}${'f'.repeat(fqdn)},${list},set:port-${typeof port.id === 'string' ? port.id : ''}`,
+  );
 }
 
 function listIds(subnets: readonly Subnet[]): string {
@@ -46,7 +71,7 @@ export function portIssues(port: Port, ctx: PortContext, path: string): Validati
   push(out, checkSafeText(port.deviceOwner, at('deviceOwner')));
 
   eachOf(out, port.fixedIps, at('fixedIps'), 'a list of {subnetId, ipAddress}', (fip, p, i) => {
-    out.push(...fixedIpIssues(fip, p, ctx, port.fixedIps.slice(0, i)));
+    out.push(...fixedIpIssues(fip, p, ctx, port, port.fixedIps.slice(0, i)));
   });
 
   const versions = new Map<string, string>();
@@ -74,7 +99,7 @@ export function portIssues(port: Port, ctx: PortContext, path: string): Validati
   return out;
 }
 
-function fixedIpIssues(fip: FixedIp, path: string, ctx: PortContext, ownEarlier: readonly FixedIp[]): ValidationIssue[] {
+function fixedIpIssues(fip: FixedIp, path: string, ctx: PortContext, port: Port, ownEarlier: readonly FixedIp[]): ValidationIssue[] {
   if (!isRecord(fip)) return [issue(path, fip, 'a fixed IP {subnetId, ipAddress}')];
   const out: ValidationIssue[] = [];
   const subnet = ctx.subnets.find((s) => s.id === fip.subnetId);
@@ -93,9 +118,16 @@ function fixedIpIssues(fip: FixedIp, path: string, ctx: PortContext, ownEarlier:
   const sameSubnet = subnet ? ownEarlier.findIndex((f) => isRecord(f) && f.subnetId === subnet.id) : -1;
   if (ownEarlier.some((f) => typeof f.ipAddress === 'string' && sameIp(f.ipAddress, fip.ipAddress))) {
     out.push(issue(ipPath, fip.ipAddress, 'an address not already listed in this port\'s fixedIps'));
-  } else if (sameSubnet >= 0) {
+  } else if (sameSubnet >= 0 && !(ctx.addr6List === true && subnet!.ipVersion === 6 && subnet!.ipv6AddressMode === 'dhcpv6-stateful')) {
     // dnsmasq serves one address per MAC and subnet (one dhcp-host line each): the second would never be handed out.
-    out.push(issue(ipPath, fip.ipAddress, `an address on another subnet: a port has at most one address per subnet (fixedIps[${sameSubnet}] is on subnet ${subnet!.id})`));
+    const unless = subnet!.ipv6AddressMode === 'dhcpv6-stateful' ? ' unless enableAddr6List (dnsmasq_enable_addr6_list) is on' : '';
+    out.push(issue(ipPath, fip.ipAddress, `an address on another subnet: a port has at most one address per subnet${unless} (fixedIps[${sameSubnet}] is on subnet ${subnet!.id})`));
+  } else if (sameSubnet >= 0) {
+    const listed = [...ownEarlier.filter((f) => isRecord(f) && f.subnetId === subnet!.id).map((f) => f.ipAddress), fip.ipAddress];
+    const bytes = mergedHostLineBytes(port, listed);
+    if (bytes > DNSMASQ_MAX_LINE_BYTES) {
+      out.push(issue(ipPath, fip.ipAddress, `fewer addresses on subnet ${subnet!.id}: with enableAddr6List they share one dhcp-hostsfile line, which could be ${bytes} bytes, past the ${DNSMASQ_MAX_LINE_BYTES} dnsmasq reads`));
+    }
   } else {
     const holds = (o: Port) =>
       Array.isArray(o.fixedIps) && o.fixedIps.some((f) => isRecord(f) && typeof f.ipAddress === 'string' && sameIp(f.ipAddress, fip.ipAddress));
@@ -135,9 +167,9 @@ function dnsAssignmentIssues(entry: DnsAssignment, path: string): ValidationIssu
  * and IP/MAC uniqueness against the network's other ports (a port with the same id is this
  * port's earlier version and is skipped).
  */
-export function validatePort(port: Port, network: Network, path = ''): ValidationIssue[] {
+export function validatePort(port: Port, network: Network, path = '', rules: PortRules = {}): ValidationIssue[] {
   const subnets = isList(network.subnets) ? network.subnets : [];
   const ports = isList(network.ports) ? network.ports : [];
-  return portIssues(port, { subnets, others: ports.filter((p) => p.id !== port.id) }, path);
+  return portIssues(port, { subnets, others: ports.filter((p) => p.id !== port.id), addr6List: rules.addr6List }, path);
 }
 

@@ -114,6 +114,15 @@ export const networkTable: Table = {
         ],
       },
     },
+    {
+      name: 'ipv6_router_advertisements',
+      type: t.bool,
+      presence: 'optional',
+      default: false,
+      spec: ['network.ipv6RouterAdvertisements'],
+      description:
+        'Not neutron\'s: dnsmasq also sends IPv6 router advertisements (`--enable-ra`), for a network with no router to send them. `slaac` subnets are advertised for SLAAC only (`ra-only`), `dhcpv6-stateless` for SLAAC plus DHCPv6 options (`ra-stateless`), `dhcpv6-stateful` and mode-less ones as DHCPv6-managed (M flag); router lifetime 0 (`--ra-param=<interface>,0,0`): no default route through the DHCP server. Changing it restarts dnsmasq. Default: `false`: no RAs, as neutron.',
+    },
     // network.ports[0] is this node's DHCP port (specFromValue); inAttributeTerms maps the rest of network.ports.
     {
       name: 'dhcp_port_id',
@@ -290,7 +299,15 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
   const physical = str(v.physical_interface);
   const vlanId = num(v.vlan_id);
   return {
-    network: { id: networkId, ...(str(v.name) !== undefined ? { name: str(v.name) } : {}), mtu: num(v.mtu) ?? 0, subnets, ports: [self, ...peers] },
+    network: {
+      id: networkId,
+      ...(str(v.name) !== undefined ? { name: str(v.name) } : {}),
+      mtu: num(v.mtu) ?? 0,
+      subnets,
+      ports: [self, ...peers],
+      // Only when on, so that a network without it keeps the network.json it had.
+      ...(bool(v.ipv6_router_advertisements) === true ? { ipv6RouterAdvertisements: true } : {}),
+    },
     dhcpPortId: dhcpId,
     attachment:
       physical !== undefined
@@ -388,6 +405,7 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     physical_interface: 'physicalInterface' in a ? a.physicalInterface : null,
     vlan_id: 'physicalInterface' in a ? (a.vlanId ?? null) : null,
     take_over_physical_interface: 'physicalInterface' in a && a.takeOver ? true : null,
+    ipv6_router_advertisements: spec.network.ipv6RouterAdvertisements === true ? true : null,
     ...optionsToValue(spec.options),
   };
 }

@@ -37,6 +37,10 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly dnsServers?: string[];
   /**
+  * A port's `dhcpv6-stateful` addresses in one subnet go on one host line (`[a],[b]`), so dnsmasq hands out whichever is free, as neutron's `dnsmasq_enable_addr6_list`. Default: `false`: one line per address.
+  */
+  readonly enableAddr6List?: boolean | cdktf.IResolvable;
+  /**
   * Route 169.254.169.254 to the DHCP server on isolated subnets (neutron's option). Default: `false`.
   */
   readonly enableIsolatedMetadata?: boolean | cdktf.IResolvable;
@@ -44,6 +48,10 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   * Always route 169.254.169.254 to the DHCP server. Default: `false`.
   */
   readonly forceMetadata?: boolean | cdktf.IResolvable;
+  /**
+  * Not neutron's: dnsmasq also sends IPv6 router advertisements (`--enable-ra`), for a network with no router to send them. `slaac` subnets are advertised for SLAAC only (`ra-only`), `dhcpv6-stateless` for SLAAC plus DHCPv6 options (`ra-stateless`), `dhcpv6-stateful` and mode-less ones as DHCPv6-managed (M flag); router lifetime 0 (`--ra-param=<interface>,0,0`): no default route through the DHCP server. Changing it restarts dnsmasq. Default: `false`: no RAs, as neutron.
+  */
+  readonly ipv6RouterAdvertisements?: boolean | cdktf.IResolvable;
   /**
   * DHCP lease time; `-1` for infinite. Default: `86400`.
   */
@@ -1380,8 +1388,10 @@ export class Network extends cdktf.TerraformResource {
     this._dhcpPortId = config.dhcpPortId;
     this._dnsDomain = config.dnsDomain;
     this._dnsServers = config.dnsServers;
+    this._enableAddr6List = config.enableAddr6List;
     this._enableIsolatedMetadata = config.enableIsolatedMetadata;
     this._forceMetadata = config.forceMetadata;
+    this._ipv6RouterAdvertisements = config.ipv6RouterAdvertisements;
     this._leaseDurationSeconds = config.leaseDurationSeconds;
     this._leaseMax = config.leaseMax;
     this._localResolv = config.localResolv;
@@ -1535,6 +1545,22 @@ export class Network extends cdktf.TerraformResource {
     return this.getListAttribute('drift');
   }
 
+  // enable_addr6_list - computed: false, optional: true, required: false
+  private _enableAddr6List?: boolean | cdktf.IResolvable;
+  public get enableAddr6List() {
+    return this.getBooleanAttribute('enable_addr6_list');
+  }
+  public set enableAddr6List(value: boolean | cdktf.IResolvable) {
+    this._enableAddr6List = value;
+  }
+  public resetEnableAddr6List() {
+    this._enableAddr6List = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get enableAddr6ListInput() {
+    return this._enableAddr6List;
+  }
+
   // enable_isolated_metadata - computed: false, optional: true, required: false
   private _enableIsolatedMetadata?: boolean | cdktf.IResolvable;
   public get enableIsolatedMetadata() {
@@ -1575,6 +1601,22 @@ export class Network extends cdktf.TerraformResource {
   // interface_name - computed: true, optional: false, required: false
   public get interfaceName() {
     return this.getStringAttribute('interface_name');
+  }
+
+  // ipv6_router_advertisements - computed: false, optional: true, required: false
+  private _ipv6RouterAdvertisements?: boolean | cdktf.IResolvable;
+  public get ipv6RouterAdvertisements() {
+    return this.getBooleanAttribute('ipv6_router_advertisements');
+  }
+  public set ipv6RouterAdvertisements(value: boolean | cdktf.IResolvable) {
+    this._ipv6RouterAdvertisements = value;
+  }
+  public resetIpv6RouterAdvertisements() {
+    this._ipv6RouterAdvertisements = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get ipv6RouterAdvertisementsInput() {
+    return this._ipv6RouterAdvertisements;
   }
 
   // lease_duration_seconds - computed: false, optional: true, required: false
@@ -1836,8 +1878,10 @@ export class Network extends cdktf.TerraformResource {
       dhcp_port_id: cdktf.stringToTerraform(this._dhcpPortId),
       dns_domain: cdktf.stringToTerraform(this._dnsDomain),
       dns_servers: cdktf.listMapper(cdktf.stringToTerraform, false)(this._dnsServers),
+      enable_addr6_list: cdktf.booleanToTerraform(this._enableAddr6List),
       enable_isolated_metadata: cdktf.booleanToTerraform(this._enableIsolatedMetadata),
       force_metadata: cdktf.booleanToTerraform(this._forceMetadata),
+      ipv6_router_advertisements: cdktf.booleanToTerraform(this._ipv6RouterAdvertisements),
       lease_duration_seconds: cdktf.numberToTerraform(this._leaseDurationSeconds),
       lease_max: cdktf.numberToTerraform(this._leaseMax),
       local_resolv: cdktf.booleanToTerraform(this._localResolv),
@@ -1900,6 +1944,12 @@ export class Network extends cdktf.TerraformResource {
         type: "list",
         storageClassType: "stringList",
       },
+      enable_addr6_list: {
+        value: cdktf.booleanToHclTerraform(this._enableAddr6List),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
       enable_isolated_metadata: {
         value: cdktf.booleanToHclTerraform(this._enableIsolatedMetadata),
         isBlock: false,
@@ -1908,6 +1958,12 @@ export class Network extends cdktf.TerraformResource {
       },
       force_metadata: {
         value: cdktf.booleanToHclTerraform(this._forceMetadata),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
+      ipv6_router_advertisements: {
+        value: cdktf.booleanToHclTerraform(this._ipv6RouterAdvertisements),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
