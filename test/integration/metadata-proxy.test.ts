@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
 import type { NetworkSpec } from '../../src/agent';
@@ -220,9 +222,62 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     assert.equal(proxyPid(), pid);
   });
 
+  it('a backend URL: the metadata service on the network itself (here a third VM at 172.16.0.20:8775)', async (t) => {
+    const vm3 = await lab.addVm({ node: 0, name: 'v3', mac: 'fa:16:3e:70:00:03' });
+    inNetns(vm3.netns, 'ip addr add 172.16.0.20/24 dev eth0');
+    // node http in the VM's namespace, printing each request's headers as a JSON line.
+    const code = "require('http').createServer((q,s)=>{console.log(JSON.stringify(q.headers));s.end('url '+q.url)}).listen(8775,'172.16.0.20',()=>console.log('ready'))";
+    const server = spawn('nsenter', [`--net=/run/netns/${vm3.netns}`, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: server.stdout! });
+    const heard: Record<string, string>[] = [];
+    let ready = (): void => undefined;
+    const listening = new Promise<void>((resolve) => (ready = resolve));
+    lines.on('line', (l) => (l === 'ready' ? ready() : heard.push(JSON.parse(l) as Record<string, string>)));
+    try {
+      await listening;
+      const st = await agent.applyNetwork(host, base({ metadata: { backendUrl: 'http://172.16.0.20:8775' } }));
+      assert.deepEqual(st.sidecarActions, { 'metadata-proxy': 'restarted' });
+      const r = await fetchFrom(vm1, 'http://169.254.169.254/latest/meta-data/local-ipv4');
+      assert.equal(r.stdout, 'url /latest/meta-data/local-ipv4', r.stderr);
+      const h = heard.at(-1)!;
+      assert.equal(h['x-forwarded-for'], IP1);
+      assert.equal(h['x-neutron-network-id'], NET);
+      t.diagnostic(`service at 172.16.0.20:8775 saw X-Forwarded-For: ${h['x-forwarded-for']}, X-Neutron-Network-ID: ${h['x-neutron-network-id']}`);
+    } finally {
+      server.kill('SIGTERM');
+      await vm3.remove();
+    }
+  });
+
+  it('IPv6 (item 4): with an IPv6 subnet, fe80::a9fe:a9fe/64 on the device and haproxy on [fe80::a9fe:a9fe]:80 of that link', async (t) => {
+    const v6 = withV6(withSocket(socket(2)));
+    const st = await agent.applyNetwork(host, v6);
+    assert.deepEqual(st.drift, []);
+    assert.ok(st.addresses.includes('fe80::a9fe:a9fe/64'), st.addresses.join(' '));
+    const dev = st.interfaceName;
+    assert.match(inNetns(NS, 'ss -ltnH'), new RegExp(`\\[fe80::a9fe:a9fe\\]%${dev}:80\\b`));
+    // The VM's own link-local address must be past duplicate address detection first.
+    for (let i = 0; i < 50 && /tentative/.test(inNetns(vm1.netns, 'ip -6 addr show dev eth0')); i++) await new Promise((r) => setTimeout(r, 100));
+    const r = await runCommand('nsenter', [`--net=/run/netns/${vm1.netns}`, 'curl', '-sS', '-g', '--max-time', '5', '-H', 'X-Neutron-Network-ID: spoofed', 'http://[fe80::a9fe:a9fe%25eth0]/latest/meta-data/instance-id']);
+    assert.equal(r.stdout, 'two /latest/meta-data/instance-id', r.stderr);
+    const seen = backends[1].seen.at(-1)!;
+    const vmLinkLocal = inNetns(vm1.netns, 'ip -6 -o addr show dev eth0 scope link').split(/\s+/)[3].split('/')[0];
+    assert.equal(seen.headers['x-forwarded-for'], vmLinkLocal);
+    assert.equal(seen.headers['x-neutron-network-id'], NET);
+    t.diagnostic(`over IPv6 the backend saw X-Forwarded-For: ${String(seen.headers['x-forwarded-for'])}`);
+
+    // Without metadata the link-local metadata address goes with the proxy.
+    const off = await agent.applyNetwork(host, withV6(base()));
+    assert.deepEqual(off.sidecarActions, { 'metadata-proxy': 'removed' });
+    assert.ok(!off.addresses.includes('fe80::a9fe:a9fe/64'));
+    assert.doesNotMatch(inNetns(NS, 'ip -6 addr show'), /fe80::a9fe:a9fe/);
+    assert.deepEqual(off.drift, []);
+    assert.deepEqual((await agent.applyNetwork(host, v6)).sidecarActions, { 'metadata-proxy': 'started' });
+  });
+
   it('the delete leaves no haproxy, no namespace and no metadata address', async () => {
     const pid = proxyPid()!;
-    await agent.deleteNetwork(host, withSocket(socket(2)));
+    await agent.deleteNetwork(host, withV6(withSocket(socket(2))));
     await waitGone(pid);
     assert.ok(!existsSync(`/run/netns/${NS}`));
     const left = await runCommand('pgrep', ['-f', `${node.statePath}/dhcp/${NET}/`]);
@@ -230,6 +285,15 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     assert.ok(!existsSync(`${node.statePath}/dhcp/${NET}`));
   });
 });
+
+/** `spec` with a DHCPv6 subnet next to its IPv4 one. */
+function withV6(spec: NetworkSpec): NetworkSpec {
+  const v4 = spec.network.subnets[0];
+  const v6 = { ...v4, id: 'b0000000-0000-4000-8000-000000000006', cidr: 'fd00:70::/64', ipVersion: 6 as const, gatewayIp: null, allocationPools: [], ipv6AddressMode: 'dhcpv6-stateful' as const };
+  const [dhcp] = spec.network.ports;
+  const port = { ...dhcp, fixedIps: [...dhcp.fixedIps, { subnetId: v6.id, ipAddress: 'fd00:70::2' }] };
+  return { ...spec, network: { ...spec.network, subnets: [v4, v6], ports: [port] } };
+}
 
 async function waitGone(pid: number): Promise<void> {
   for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
