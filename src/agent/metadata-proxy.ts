@@ -29,12 +29,15 @@ export interface ProxyConfigInput {
   readonly ipv6Interface?: string;
 }
 
-/** haproxy's `server` address: the socket path, or `host:port` of the URL. */
+/**
+ * haproxy's `server` address: the socket path, or `host:port` of the URL. Derivation does not
+ * judge (the provider's plan derives before it validates): a value validateMetadata refuses is
+ * rendered as it is, and never reaches a node, whose handlers validate first.
+ */
 function serverAddress(b: NetworkMetadata): string {
   if (b.backendSocket !== undefined) return b.backendSocket;
   const m = /^http:\/\/(.+):(\d+)\/?$/.exec(b.backendUrl ?? '');
-  if (!m) throw new Error(`metadata.backendUrl ${JSON.stringify(b.backendUrl)}: not http://<host>:<port>`);
-  return `${m[1]}:${m[2]}`;
+  return m ? `${m[1]}:${m[2]}` : String(b.backendUrl);
 }
 
 /** The haproxy config of one network's metadata proxy (values validated by validateMetadata and the id check). */
