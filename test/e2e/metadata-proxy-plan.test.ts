@@ -105,7 +105,8 @@ describe('metadata proxy through terraform', { skip }, () => {
     const p = await tf.runAsync('plan', ...args('-var', 'backend_url=http://10.0.0.5:8775/x'));
     const out = (p.stdout + p.stderr).replace(/\s+/g, ' ');
     assert.equal(p.code, 1, out);
-    assert.match(out, /metadata_backend_url: got "http:\/\/10\.0\.0\.5:8775\/x"/);
+    assert.match(out, /Invalid metadata_backend_url/);
+    assert.match(out, /got "http:\/\/10\.0\.0\.5:8775\/x"/);
     assert.match(out, /http:\/\/<host>:<port>/);
   });
 

@@ -228,7 +228,7 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     // node http in the VM's namespace, printing each request's headers as a JSON line.
     const code = "require('http').createServer((q,s)=>{console.log(JSON.stringify(q.headers));s.end('url '+q.url)}).listen(8775,'172.16.0.20',()=>console.log('ready'))";
     const server = spawn('nsenter', [`--net=/run/netns/${vm3.netns}`, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: server.stdout! });
+    const lines = createInterface({ input: server.stdout });
     const heard: Record<string, string>[] = [];
     let ready = (): void => undefined;
     const listening = new Promise<void>((resolve) => (ready = resolve));
