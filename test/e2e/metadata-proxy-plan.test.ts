@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sidecarPaths } from '../../src/agent/sidecar';
 import { labDown, labUnavailableReason, labUp, type LabNode } from '../../src/lab';
-import { runCommand } from '../../src/lab/exec';
+import { processAlive, runCommand } from '../../src/lab/exec';
 import { installProvider } from '../../src/provider/packaging';
 import { readPid } from '../support/host-probe';
 import { TfDir, terraformUnavailableReason } from '../support/terraform';
@@ -114,7 +114,7 @@ describe('metadata proxy through terraform', { skip }, () => {
     const pid = proxyPid()!;
     const d = await tf.runAsync('destroy', '-auto-approve', ...args());
     assert.equal(d.code, 0, d.stdout + d.stderr);
-    assert.ok(!existsSync(`/proc/${pid}`), 'haproxy gone');
+    assert.ok(!(await processAlive(pid)), 'haproxy gone (exited; a zombie not yet reaped counts as gone)');
     assert.equal((await runCommand('pgrep', ['-f', NET])).stdout.trim(), '', 'no process of the network left');
     assert.ok(!existsSync(node.statePath), 'state path removed');
   });

@@ -17,7 +17,7 @@ import type { NetworkSpec } from '../../src/agent';
 import { sidecarPaths } from '../../src/agent/sidecar';
 import type { SshHost, SshPool } from '../../src/host';
 import { labUnavailableReason, type Lab, type LabNode, type LabVm } from '../../src/lab';
-import { runCommand } from '../../src/lab/exec';
+import { processAlive, runCommand } from '../../src/lab/exec';
 import { ValidationError } from '../../src/model/errors';
 import { inNetns, readPid } from '../support/host-probe';
 import { closeLabSession, openLabSession } from '../support/lab-node';
@@ -295,7 +295,8 @@ function withV6(spec: NetworkSpec): NetworkSpec {
   return { ...spec, network: { ...spec.network, subnets: [v4, v6], ports: [port] } };
 }
 
+/** Waits until `pid` has exited (a zombie not yet reaped by this machine's init counts as exited). */
 async function waitGone(pid: number): Promise<void> {
-  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(!existsSync(`/proc/${pid}`), `pid ${pid} still there`);
+  for (let i = 0; i < 50 && (await processAlive(pid)); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!(await processAlive(pid)), `pid ${pid} still runs`);
 }
