@@ -27,6 +27,8 @@ export const IMAGE_CACHE_DIR = '/var/cache/dhcp-agent-lab/images';
 export const IMAGE_PACKAGES: readonly string[] = [
   'systemd', 'systemd-sysv', 'dbus', 'iproute2', 'iptables', 'openssh-server', 'dnsmasq-base', 'dnsmasq-utils',
   'procps', 'sudo', 'util-linux', 'coreutils', 'diffutils', 'mawk', 'sed',
+  // The metadata proxy a network with metadata runs (src/agent/metadata-proxy.ts).
+  'haproxy',
 ];
 
 /** Builds the image under the image lock; its arguments are in sh/build-image.sh. Prints `built` or `cached`. */

@@ -38,4 +38,5 @@ export { validateSubnet } from './subnets';
 export { MAX_EXTRA_DHCP_OPTS, validatePort, type PortRules } from './ports';
 export { validateNetwork } from './networks';
 export { checkStatePath, checkUnixUser, checkNodeHost, checkInterfaceName, validateAgentOptions } from './agent-options';
+export { checkMetadataBackendUrl, checkMetadataBackendSocket, validateMetadata } from './metadata';
 export { assertValidNetwork, assertValidSubnet, assertValidPort, assertValidAgentOptions } from './assert';
