@@ -86,6 +86,23 @@ export interface Port {
   readonly dnsAssignment?: readonly DnsAssignment[];
 }
 
+/**
+ * What the built-in metadata service serves a port's client at 169.254.169.254 (EC2 and
+ * OpenStack layouts). Not neutron data: neutron's metadata comes from nova. `userData` may hold
+ * secrets: it reaches no message, log or plan output.
+ */
+export interface PortMetadata {
+  /** Default: the port's id. */
+  readonly instanceId?: string;
+  /** Default: the port's DHCP host name, else neutron's `host-<ip with dashes>`. */
+  readonly hostname?: string;
+  readonly userData?: string;
+  /** OpenSSH public keys, one line each. */
+  readonly publicKeys?: readonly string[];
+  /** OpenStack `network_data.json`, as JSON text. */
+  readonly networkConfig?: string;
+}
+
 export interface Network {
   readonly id: string;
   readonly name?: string;
