@@ -75,7 +75,7 @@ export function metadataIssues(md: PortMetadata, path: string): ValidationIssue[
   if (md.publicKeys !== undefined) {
     if (Array.isArray(md.publicKeys) && md.publicKeys.length > MAX_PUBLIC_KEYS) {
       out.push(issue(at('publicKeys'), `(a list of ${md.publicKeys.length} keys)`, `at most ${MAX_PUBLIC_KEYS} public keys per port`));
-    } else eachOf(out, md.publicKeys, at('publicKeys'), 'a list of OpenSSH public keys', (k, p) => push(out, checkPublicKey(k, p)));
+    } else eachOf(out, md.publicKeys as readonly unknown[] | undefined, at('publicKeys'), 'a list of OpenSSH public keys', (k, p) => push(out, checkPublicKey(k, p)));
   }
   if (md.networkConfig !== undefined) push(out, checkNetworkConfig(md.networkConfig, at('networkConfig')));
   return out;
