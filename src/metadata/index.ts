@@ -1,1 +1,2 @@
 export * from './tree';
+export * from './server-config';

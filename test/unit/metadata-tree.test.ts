@@ -103,3 +103,15 @@ describe('metadataIssues', () => {
     assert.match(k.allowed, /private key/);
   });
 });
+
+describe('renderServerConfig', () => {
+  it('one root per client address, the directory listing with or without a slash, workers as the given user', async () => {
+    const { renderServerConfig } = await import('../../src/metadata');
+    const conf = renderServerConfig({ networkId: 'n1', byIpDir: '/s/dhcp/n1/metadata/by-ip', listen: ['169.254.169.254:80'], pidFile: '/p', errorLog: '/e', tempDir: '/t', user: 'www-data', group: 'www-data' });
+    assert.match(conf, /^ {8}root \/s\/dhcp\/n1\/metadata\/by-ip\/\$remote_addr;$/m);
+    assert.match(conf, /^ {8}listen 169\.254\.169\.254:80;$/m);
+    assert.match(conf, new RegExp(`try_files \\$uri/${DIR_INDEX.replace('.', '\\.')} \\$uri =404;`));
+    assert.match(conf, /^user www-data www-data;$/m);
+    assert.doesNotMatch(conf, /autoindex on/);
+  });
+});
