@@ -57,8 +57,18 @@ export function metadataCommand(port: Port, tree: MetadataEntry[] | null, earlie
   const before = [...new Set([...metadataAddresses(earlier ?? port), ...metadataAddresses(port)])].join(' ');
   if (!tree) return sh`md_unpublish ${port.id} ${before}`;
   const digest = treeDigest(tree);
+  const check = expectedCheck(tree);
   const writes = tree.map((e) => ('content' in e ? sh`md_file ${e.path} ${e.content}` : sh`ln -s ${e.linkTo} "$MD_NEW"/${e.path}`));
-  return [sh`if md_tree_begin ${port.id} ${digest}; then`, ...writes, 'fi', sh`md_publish ${port.id} ${digest} ${now} ${before}`].join('\n');
+  return [sh`if md_tree_begin ${port.id} ${digest} ${check}; then`, ...writes, 'fi', sh`md_publish ${port.id} ${digest} ${now} ${before}`].join('\n');
+}
+
+/** What `md_check` prints for an intact copy of `tree` (files 0640, directories 0750, all of the server's group). */
+export function expectedCheck(tree: readonly MetadataEntry[]): string {
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const files = tree.flatMap((e) => ('content' in e ? [`./${e.path}`] : [])).sort(byPath);
+  const contents = new Map<string, string>(tree.flatMap((e): [string, string][] => ('content' in e ? [[`./${e.path}`, e.content]] : [])));
+  const links = tree.flatMap((e) => ('linkTo' in e ? [`./${e.path} -> ${e.linkTo}`] : [])).sort(byPath);
+  return sha256([...files.map((f) => `${sha256(contents.get(f)!)}  ${f}\n`), ...links.map((l) => `${l}\n`)].join(''));
 }
 
 export function observeMetadataCommand(port: Port): string {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIR_INDEX, EC2_VERSION, renderMetadataTree, treeDigest, type MetadataEntry, type MetadataSubject } from '../../src/metadata';
+import { DIR_INDEX, EC2_VERSION, renderMetadataTree, renderServerConfig, treeDigest, type MetadataEntry, type MetadataSubject } from '../../src/metadata';
 import { formatIssue } from '../../src/model/errors';
 import { SECRET_SHOWN_AS } from '../../src/model/secrets';
 import { MAX_USER_DATA_BYTES, metadataIssues } from '../../src/model/validate';
@@ -105,8 +105,7 @@ describe('metadataIssues', () => {
 });
 
 describe('renderServerConfig', () => {
-  it('one root per client address, the directory listing with or without a slash, workers as the given user', async () => {
-    const { renderServerConfig } = await import('../../src/metadata');
+  it('one root per client address, the directory listing with or without a slash, workers as the given user', () => {
     const conf = renderServerConfig({ networkId: 'n1', byIpDir: '/s/dhcp/n1/metadata/by-ip', listen: ['169.254.169.254:80'], pidFile: '/p', errorLog: '/e', tempDir: '/t', user: 'www-data', group: 'www-data' });
     assert.match(conf, /^ {8}root \/s\/dhcp\/n1\/metadata\/by-ip\/\$remote_addr;$/m);
     assert.match(conf, /^ {8}listen 169\.254\.169\.254:80;$/m);

@@ -15,11 +15,22 @@ md_init() {
   (umask 027 && mkdir -p "$MD_DIR/trees" "$MD_DIR/by-ip") && chgrp "$MD_GROUP" "$MD_DIR" "$MD_DIR/trees" "$MD_DIR/by-ip"
 }
 
-# md_tree_begin <id> <digest>: true, with MD_NEW the directory to write the files into, when
-# that tree is not on the node yet (same metadata, same digest: nothing to write).
+# md_check <dir>: sha256 of what the tree holds — each file's sha256, each link's target,
+# anything readable by others or not of the server's group — as md_check_expected computes it
+# (src/agent/port-metadata.ts) for the wanted tree.
+md_check() {
+  (cd "$1" && {
+    LC_ALL=C find . -mindepth 1 -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
+    LC_ALL=C find . -mindepth 1 -type l -printf '%p -> %l\n' | LC_ALL=C sort
+    LC_ALL=C find . ! -type l \( -perm /o=rwx -o ! -group "$MD_GROUP" \) -printf 'open %p\n'
+  } | sha256sum | cut -d' ' -f1)
+}
+
+# md_tree_begin <id> <digest> <check>: true, with MD_NEW the directory to write the files into,
+# unless the tree is on the node already, intact (same metadata, same digest: nothing to write).
 md_tree_begin() {
   md_init || return 2
-  [ -d "$MD_DIR/trees/$1.$2" ] && return 1
+  [ -d "$MD_DIR/trees/$1.$2" ] && [ "$(md_check "$MD_DIR/trees/$1.$2")" = "$3" ] && return 1
   MD_NEW="$MD_DIR/trees/$1.$2.new"
   rm -rf "$MD_NEW"
   (umask 077 && mkdir -p "$MD_NEW")
@@ -37,7 +48,10 @@ md_file() {
 md_publish() {
   tree="trees/$1.$2"
   if [ -d "$MD_DIR/$tree.new" ]; then
-    chgrp -R "$MD_GROUP" "$MD_DIR/$tree.new" && chmod -R g+rX "$MD_DIR/$tree.new" && mv "$MD_DIR/$tree.new" "$MD_DIR/$tree" || return 1
+    chgrp -R "$MD_GROUP" "$MD_DIR/$tree.new" && chmod -R g+rX "$MD_DIR/$tree.new" || return 1
+    # A damaged tree of the same content is replaced (its clients see 404 between the two renames).
+    if [ -e "$MD_DIR/$tree" ]; then rm -rf "$MD_DIR/$tree.old" && mv "$MD_DIR/$tree" "$MD_DIR/$tree.old"; fi
+    mv "$MD_DIR/$tree.new" "$MD_DIR/$tree" || return 1
   fi
   for ip in $3; do
     ln -sfn "../$tree" "$MD_DIR/by-ip/.$ip.new" && mv -Tf "$MD_DIR/by-ip/.$ip.new" "$MD_DIR/by-ip/$ip" || return 1
