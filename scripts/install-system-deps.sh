@@ -5,7 +5,9 @@ set -euo pipefail
 # image debootstrap builds from this machine's Debian mirror the first time it is needed.
 # isc-dhcp-client and dhcpcd-base: real DHCPv6 clients for the lab VMs (dhclient -6; dhcpcd).
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base)
+# nginx-light: the built-in metadata server; cloud-init: its datasource code reads that server
+# in test/integration/metadata-builtin.test.ts.
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base nginx-light cloud-init)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
