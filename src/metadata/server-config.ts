@@ -21,7 +21,10 @@ export interface ServerConfigInput {
   readonly listen: readonly string[];
   readonly pidFile: string;
   readonly errorLog: string;
-  /** Where nginx keeps request bodies and the like (made by nginx, owned by the workers). */
+  /**
+   * nginx's one temporary directory (request bodies; unused here, but nginx makes it at start and
+   * gives it to the workers): its parent must exist, it must be no other program's.
+   */
   readonly tempDir: string;
   /** The workers' user and group: the only ones besides root who may read the trees. */
   readonly user: string;
@@ -42,11 +45,11 @@ export function renderServerConfig(i: ServerConfigInput): string {
     '    server_tokens off;',
     '    default_type text/plain;',
     '    types { application/json json; }',
-    `    client_body_temp_path ${i.tempDir}/body;`,
-    `    proxy_temp_path ${i.tempDir}/proxy;`,
-    `    fastcgi_temp_path ${i.tempDir}/fastcgi;`,
-    `    uwsgi_temp_path ${i.tempDir}/uwsgi;`,
-    `    scgi_temp_path ${i.tempDir}/scgi;`,
+    `    client_body_temp_path ${i.tempDir};`,
+    `    proxy_temp_path ${i.tempDir};`,
+    `    fastcgi_temp_path ${i.tempDir};`,
+    `    uwsgi_temp_path ${i.tempDir};`,
+    `    scgi_temp_path ${i.tempDir};`,
     '    server {',
     ...i.listen.map((l) => `        listen ${l};`),
     // The client's own tree, and nobody else's: an address that is no port's has no directory (404).
