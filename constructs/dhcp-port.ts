@@ -161,7 +161,7 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
     checkUnlessToken(issues, props.hostname, (h) => (h === undefined ? null : checkHostname(h, 'hostname')));
     if (props.metadata !== undefined) {
       // Each field alone: a token in one (a secret from a data source) leaves the others checked.
-      for (const [k, v] of Object.entries(props.metadata)) {
+      for (const [k, v] of Object.entries(props.metadata) as [string, unknown][]) {
         if (v !== undefined && !unresolved(v)) issues.push(...metadataIssues({ [k]: v }, 'metadata'));
       }
     }

@@ -55,6 +55,17 @@ function wget(vm: LabVm | string, path: string): Promise<Fetch> {
   });
 }
 
+/** What the python script below prints: what cloud-init's helpers returned. */
+interface CloudInitRead {
+  readonly os_uuid: string;
+  readonly os_hostname: string;
+  readonly os_keys: unknown;
+  readonly os_userdata: string;
+  readonly os_network: unknown;
+  readonly ec2: Record<string, unknown>;
+  readonly ec2_userdata: string;
+}
+
 describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
   let lab: Lab;
   let node: LabNode;
@@ -105,7 +116,7 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
     assert.deepEqual(await wget(vm1, '/latest/meta-data/public-keys/0/openssh-key'), { code: 0, out: KEY1 });
     assert.deepEqual(await wget(vm1, '/latest/meta-data/local-ipv4'), { code: 0, out: VM1_IP });
     assert.deepEqual(await wget(vm1, '/openstack/latest/network_data.json'), { code: 0, out: NETWORK_DATA });
-    const os1 = JSON.parse((await wget(vm1, '/openstack/latest/meta_data.json')).out);
+    const os1 = JSON.parse((await wget(vm1, '/openstack/latest/meta_data.json')).out) as { uuid: string; hostname: string };
     assert.equal(os1.uuid, 'i-vm1');
     assert.equal(os1.hostname, 'vm1');
     // VM2: the instance id defaults to the port id; its user-data is its own.
@@ -183,7 +194,7 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
     assert.deepEqual(await wget(vm1, '/latest/meta-data/instance-id'), { code: 0, out: 'i-vm1-v4' });
   });
 
-  it('cloud-init\'s own datasource code reads the tree from vm1', async (t) => {
+  it('cloud-init\'s own datasource code reads the tree from vm1', (t) => {
     const script = [
       'import json',
       'from cloudinit.sources.helpers import openstack, ec2',
@@ -198,7 +209,7 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
       return;
     }
     const out = execFileSync('nsenter', [`--net=/run/netns/${vm1.netns}`, 'python3', '-c', script], { encoding: 'utf8', timeout: 60_000 });
-    const got = JSON.parse(out);
+    const got = JSON.parse(out) as CloudInitRead;
     t.diagnostic(`cloud-init read: ${JSON.stringify({ ...got, os_userdata: `(${got.os_userdata.length} chars)`, ec2_userdata: `(${got.ec2_userdata.length} chars)` })}`);
     assert.equal(got.os_uuid, 'i-vm1-v4');
     assert.equal(got.os_hostname, 'vm1');

@@ -47,7 +47,7 @@ describe('renderMetadataTree', () => {
     const net = JSON.stringify({ links: [], networks: [], services: [] });
     const f = files(renderMetadataTree(subject({ metadata: { instanceId: 'i-0abc', hostname: 'web1', userData: '#cloud-config\n', publicKeys: [KEY], networkConfig: net } })));
     assert.equal(f.get(`openstack/${DIR_INDEX}`), 'latest');
-    const md = JSON.parse(f.get('openstack/latest/meta_data.json')!);
+    const md = JSON.parse(f.get('openstack/latest/meta_data.json')!) as { uuid: string; hostname: string; public_keys: unknown; keys: unknown };
     assert.equal(md.uuid, 'i-0abc');
     assert.equal(md.hostname, 'web1');
     assert.deepEqual(md.public_keys, { 'key-0': KEY });
