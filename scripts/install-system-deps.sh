@@ -4,10 +4,11 @@ set -euo pipefail
 # systemd-container and debootstrap: the systemd lab node (`lab up --init systemd`), whose root
 # image debootstrap builds from this machine's Debian mirror the first time it is needed.
 # isc-dhcp-client and dhcpcd-base: real DHCPv6 clients for the lab VMs (dhclient -6; dhcpcd).
+# haproxy: the metadata proxy the agent runs in a network's namespace (as neutron does).
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
 # nginx-light: the built-in metadata server; cloud-init: its datasource code reads that server
 # in test/integration/metadata-builtin.test.ts.
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base nginx-light cloud-init)
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base haproxy nginx-light cloud-init)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -20,11 +20,15 @@ const STATE = '/var/lib/dhcp-agent';
 const node = { name: 'lint-n1', bridge: 'br-lint', statePath: STATE };
 
 function specs(): Record<string, NetworkSpec> {
-  const bridged = networkSpec(node, { networkId: '3f0d6b7e-1111-4222-8333-444455556666', options: { enableIsolatedMetadata: true, dnsDomain: 'example.org' }, dnsNameservers: ['192.0.2.53'] });
+  const bridged: NetworkSpec = {
+    ...networkSpec(node, { networkId: '3f0d6b7e-1111-4222-8333-444455556666', options: { enableIsolatedMetadata: true, dnsDomain: 'example.org' }, dnsNameservers: ['192.0.2.53'] }),
+    metadata: { backendSocket: '/var/lib/neutron/metadata_proxy' },
+  };
   const vlan = networkSpec(node, { networkId: 'net-vlan', gateway: null, mtu: 1400 });
-  const v6base = networkSpec(node, { networkId: 'net-v6' });
+  const v6base = networkSpec(node, { networkId: 'net-v6', options: { forceMetadata: true } });
   const v6: NetworkSpec = {
     ...v6base,
+    metadata: { backendUrl: 'http://[2001:db8::5]:8775' },
     network: {
       ...v6base.network,
       subnets: [

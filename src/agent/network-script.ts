@@ -9,7 +9,8 @@ import { shq } from '../host/quote';
 import { canonicalIp, cidrContains, ipVersionOf, parseCidr } from '../model/ip';
 import { bridgeName, namespaceName, nsDeviceName, tapDeviceName } from '../model/naming';
 import type { Port, Subnet } from '../model/types';
-import { METADATA_CIDR } from '../model/types';
+import { METADATA_CIDR, METADATA_V6_CIDR } from '../model/types';
+import { servesMetadataV6 } from './metadata-proxy';
 import {
   dhcpServerDnsOptLines,
   dnsLogFile,
@@ -24,6 +25,8 @@ import { prelude } from './script';
 import { isBridgeAttachment, type NetworkSpec } from './spec';
 import { lockFile } from './stored-network';
 import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
+import { sidecarHeader, type Sidecar } from './sidecar';
+import { sidecarsOf } from './sidecars';
 
 /** The iptables chain (mangle table) the agent owns in every qdhcp namespace. */
 export const CHECKSUM_CHAIN = 'dhcp-agent-POSTROUTING';
@@ -62,6 +65,8 @@ export interface DerivedNetwork {
   readonly unitTemplate: string;
   /** dnsmasq's DHCP and DNS log (`dnsmasq_base_log_dir`), or `''` when the option is off. */
   readonly dnsLog: string;
+  /** The daemons that run in the namespace beside dnsmasq (sidecar.ts), in start order. */
+  readonly sidecars: readonly Sidecar[];
 }
 
 export function renderContext(spec: NetworkSpec): RenderContext {
@@ -96,6 +101,8 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
   }
   const servesV4 = net.subnets.some((s) => s.enableDhcp && s.ipVersion === 4);
   if ((spec.options.enableIsolatedMetadata || spec.options.forceMetadata) && servesV4) addresses.push(METADATA_CIDR);
+  // Link-local: the device keeps it where the proxy listens on it (neutron's DeviceManager.setup).
+  if (servesMetadataV6(spec)) addresses.push(METADATA_V6_CIDR);
 
   let bridge: string;
   let physicalInterface = '';
@@ -112,7 +119,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     takeOver = spec.attachment.takeOver === true;
   }
 
-  return {
+  const base: Omit<DerivedNetwork, 'sidecars'> = {
     networkId: net.id,
     namespace: namespaceName(net.id),
     paths,
@@ -140,6 +147,7 @@ export function deriveNetwork(spec: NetworkSpec): DerivedNetwork {
     unitTemplate: networkUnitTemplateName(spec.options.statePath),
     dnsLog: dnsLogFile(spec.options.dnsmasqBaseLogDir, net.id),
   };
+  return { ...base, sidecars: sidecarsOf(spec, base) };
 }
 
 /**
@@ -193,18 +201,21 @@ export function networkHeader(d: DerivedNetwork): string {
     ['UNIT_DIR', SYSTEMD_UNIT_DIR],
     ['DNS_LOG', d.dnsLog],
     ['DNS_LOG_MAX', DNS_LOG_MAX_BYTES],
+    ['META6', METADATA_V6_CIDR],
   ];
   const argv = d.argv.map((a) => shq(a)).join(' ');
   return [
     ...vars.map(([k, v]) => `${k}=${shq(v)}`),
     `expected_cmdline() { printf '%s\\0' ${argv}; }`,
     `spawn_dnsmasq() { make_log_dir && ip netns exec "$NS" ${argv}; }`,
+    sidecarHeader(d.ctx.options.statePath, d.networkId, d.sidecars),
   ].join('\n');
 }
 
 /**
- * The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start]`
- * (the last two are the network's systemd unit's ExecStartPre and ExecStart).
+ * The `setup.sh` kept on the node: `setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start|sidecar-start <name>]`
+ * (unit-prepare and unit-start are the network's systemd unit's ExecStartPre and ExecStart,
+ * sidecar-start a sidecar unit's ExecStart).
  */
 export function setupScript(d: DerivedNetwork): string {
   return [
@@ -225,7 +236,9 @@ export function setupScript(d: DerivedNetwork): string {
       '  rotate-log) rotate_dns_log ;;',
       '  unit-prepare) unit_prepare ;;',
       '  unit-start) start_dnsmasq_here ;;',
-      '  *) fail "usage: setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start]" ;;',
+      // A sidecar's systemd unit (sidecar.ts): `setup.sh sidecar-start <name>`.
+      '  sidecar-start) sidecar_select "${2:-}" || fail "no sidecar ${2:-} in this network"; sidecar_start_here ;;',
+      '  *) fail "usage: setup.sh [ensure|check|teardown|spawn|halt|rotate-log|unit-prepare|unit-start|sidecar-start <name>]" ;;',
       'esac',
     ].join('\n'),
     '',

@@ -17,6 +17,10 @@ import { keyValues, parseSections, sectionPairs, sectionText } from './sections'
 import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
 import { assertDhcpAddressesFree, assertValidNetworkSpec } from './validate-spec';
 import { networkUnitTemplate } from './systemd-units';
+import { sidecarDrift, sidecarLayout, sidecarUnitTemplate } from './sidecar';
+import { METADATA_V6_CIDR } from '../model/types';
+
+const METADATA_V6 = normaliseCidr(METADATA_V6_CIDR);
 
 /** What a network looks like on a node, as observed. */
 export interface NetworkState {
@@ -33,6 +37,8 @@ export interface NetworkState {
   readonly dnsmasqPid: number | null;
   /** What apply did to dnsmasq: started, reloaded (SIGHUP) or unchanged. Absent after read. */
   readonly dnsmasqAction?: 'started' | 'reloaded' | 'restarted' | 'unchanged';
+  /** What apply did to each sidecar (sidecar.ts), by name: started, reloaded, restarted, unchanged or removed. Absent after read. */
+  readonly sidecarActions?: Readonly<Record<string, string>>;
   /** Differences between the node and the spec, in plain words; empty when converged. */
   readonly drift: readonly string[];
 }
@@ -64,7 +70,9 @@ export async function applyNetwork(host: Host, spec: NetworkSpec, opts: HandlerO
     const action = (kv.get('dnsmasq') ?? '').split(' ')[0] as NetworkState['dnsmasqAction'];
     const state = stateFromObservation(d, spec, parseSections(result!.stdout.slice(result!.stdout.indexOf('@@dir'))));
     if (!state) throw new Error(`${host.label}: network ${spec.network.id}: not observable right after apply`);
-    return { ...state, dnsmasqAction: action };
+    const sidecarActions: Record<string, string> = {};
+    for (const [k, v] of kv) if (k.startsWith('sidecar_')) sidecarActions[k.slice('sidecar_'.length).replace(/_/g, '-')] = v.split(' ')[0];
+    return { ...state, dnsmasqAction: action, sidecarActions };
   });
 }
 
@@ -109,6 +117,13 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
   if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
   // Where systemd runs, dnsmasq is the main process of the network's unit (see systemd-units.ts).
   s.writeFile(`${dir}/.unit-template.new`, networkUnitTemplate(statePath)).add('install_unit_template "$DIR/.unit-template.new"');
+  // The sidecars' config files (their digest decides whether ensure restarts them) and units.
+  for (const sc of d.sidecars) {
+    const l = sidecarLayout(statePath, d.networkId, sc);
+    const tmp = `${dir}/.unit-${sc.name}.new`;
+    s.add(sh`mkdir -p ${l.dir}`).writeFile(l.conf, sc.config, sc.configMode ?? 0o644);
+    s.writeFile(tmp, sidecarUnitTemplate(statePath, sc)).add(sh`install_unit_template ${tmp} ${l.unitTemplate}`);
+  }
   s.add('bump_serial serial netserial', 'ensure', 'observe');
   return s.toString();
 }
@@ -222,7 +237,11 @@ export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: 
       if ((link.address ?? '').toLowerCase() !== d.macAddress) drift.push(`device ${d.interfaceName} has MAC ${link.address}, want ${d.macAddress}`);
       if (d.mtu > 0 && link.mtu !== d.mtu) drift.push(`device ${d.interfaceName} has MTU ${link.mtu}, want ${d.mtu}`);
       if (!(link.flags ?? []).includes('UP')) drift.push(`device ${d.interfaceName} is down`);
-      addresses = (link.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => normaliseCidr(`${a.local}/${a.prefixlen}`));
+      // Global ones, and the link-local metadata address (the only link-local one the agent puts there).
+      addresses = (link.addr_info ?? [])
+        .map((a) => ({ cidr: normaliseCidr(`${a.local}/${a.prefixlen}`), scope: a.scope }))
+        .filter((a) => (a.scope !== 'link' && a.scope !== 'host') || a.cidr === METADATA_V6)
+        .map((a) => a.cidr);
       const want = d.addresses.map(normaliseCidr);
       for (const a of want) if (!addresses.includes(a)) drift.push(`address ${a} is missing on ${d.interfaceName}`);
       for (const a of addresses) if (!want.includes(a)) drift.push(`unexpected address ${a} on ${d.interfaceName}`);
@@ -260,6 +279,7 @@ export function stateFromObservation(d: DerivedNetwork, spec: NetworkSpec, sec: 
   const stray = (dns.get('stray') ?? '').split(' ').filter(Boolean);
   if (stray.length) drift.push(`other dnsmasq processes run in ${d.namespace}: pid ${stray.join(', ')}`);
   drift.push(...unitDrift(sec.get('unit') ?? [], pid));
+  drift.push(...sidecarDrift(spec.options.statePath, d.networkId, d.sidecars, sec.get('sidecars') ?? []));
 
   return {
     networkId: d.networkId,

@@ -10,7 +10,7 @@ import { monitorPaths, monitorScript } from './monitor';
 import { shellFile, shellVars } from '../host/shell-files';
 import { COMMON_LIB, STATE_PATH_LIB } from './shell';
 import { lockFileParts } from './stored-network';
-import { SYSTEMD_UNIT_DIR, monitorUnit, networkUnitTemplate, networkUnitTemplateName } from './systemd-units';
+import { SYSTEMD_UNIT_DIR, monitorUnit, networkUnitTemplate, networkUnitTemplateName, sidecarUnitTemplateGlob } from './systemd-units';
 import { Script, sha256 } from './script';
 import { parseSections, sectionPairs, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NodeSpec } from './spec';
@@ -174,6 +174,8 @@ export async function deleteNode(host: Host, spec: NodeSpec, opts: HandlerOption
       sh`if [ -e ${p.script} ]; then sh ${p.script} stop || true; fi`,
       sh`if command -v systemctl >/dev/null 2>&1 && [ -e ${SYSTEMD_UNIT_DIR}/${p.unit} ]; then systemctl disable --now ${p.unit} >/dev/null 2>&1 || true; rm -f ${SYSTEMD_UNIT_DIR}/${p.unit}; systemctl daemon-reload; fi`,
       sh`if command -v systemctl >/dev/null 2>&1 && [ -e ${SYSTEMD_UNIT_DIR}/${networkUnitTemplateName(spec.statePath)} ]; then rm -f ${SYSTEMD_UNIT_DIR}/${networkUnitTemplateName(spec.statePath)}; systemctl daemon-reload; fi`,
+      // The sidecars' templates (sidecar.ts): the glob is quoted but for its `*`.
+      `for f in ${shq(SYSTEMD_UNIT_DIR + '/')}${sidecarUnitTemplateGlob(spec.statePath).split('*').map((x) => shq(x)).join('*')}; do if [ -e "$f" ]; then rm -f "$f"; systemctl daemon-reload 2>/dev/null || true; fi; done`,
       cronRemove(spec.statePath),
     )
     .step('state directory')

@@ -4,7 +4,7 @@
  * and the node keeps a copy (`network.json`, `ports/<id>.json`) for the process monitor and
  * for rendering port fragments.
  */
-import type { AgentOptions, Network, Port, PortMetadata } from '../model/types';
+import type { AgentOptions, Network, NetworkMetadata, Port, PortMetadata } from '../model/types';
 
 /** How the network's tap device reaches the physical network. */
 export type Attachment =
@@ -28,6 +28,8 @@ export interface NetworkSpec {
   readonly dhcpPortId: string;
   readonly attachment: Attachment;
   readonly options: AgentOptions;
+  /** Metadata at 169.254.169.254 through a proxy in the namespace (metadata-proxy.ts). @default undefined: none */
+  readonly metadata?: NetworkMetadata;
 }
 
 export interface PortSpec {

@@ -4,6 +4,7 @@
  *
  * - one template `dhcp-agent-net-<h>@.service` per state path, and per network an instance
  *   `dhcp-agent-net-<h>@<network-id>.service` whose main process is that network's dnsmasq;
+ * - per sidecar (sidecar.ts) a template `dhcp-agent-sc-<h>-<name>@.service`, instance per network;
  * - the process monitor `dhcp-agent-monitor-<h>.service`, with `KillMode=process`: a restart of
  *   the monitor (every node apply does one) stops the loop and nothing it started.
  *
@@ -28,6 +29,20 @@ export function networkUnitTemplateName(statePath: string): string {
 
 export function networkUnitName(statePath: string, networkId: string): string {
   return `dhcp-agent-net-${stateDigest(statePath)}@${networkId}.service`;
+}
+
+/** A sidecar's template (see sidecar.ts): `dhcp-agent-sc-<h>-<name>@.service`. */
+export function sidecarUnitTemplateName(statePath: string, name: string): string {
+  return `dhcp-agent-sc-${stateDigest(statePath)}-${name}@.service`;
+}
+
+export function sidecarUnitName(statePath: string, name: string, networkId: string): string {
+  return `dhcp-agent-sc-${stateDigest(statePath)}-${name}@${networkId}.service`;
+}
+
+/** A shell glob for every sidecar template of this state path (node delete removes them). */
+export function sidecarUnitTemplateGlob(statePath: string): string {
+  return `dhcp-agent-sc-${stateDigest(statePath)}-*@.service`;
 }
 
 /** Where unit files go on the node. */

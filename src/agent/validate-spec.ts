@@ -11,7 +11,7 @@
  */
 import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';
-import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, metadataIssues, validateAgentOptions, validateNetwork, validatePort } from '../model/validate';
+import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, metadataIssues, validateAgentOptions, validateMetadata, validateNetwork, validatePort } from '../model/validate';
 import { DEVICE_OWNER_DHCP, isList, type FixedIp, type Network, type Port } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
@@ -43,7 +43,7 @@ export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
   // A DHCP address the rule refuses is reported once, in its words (not also as, say, a subnet id).
   const refused = own.map((i) => i.path.replace(/\.ipAddress$/, ''));
   const general = prefixed('network', validateNetwork(spec.network)).filter((i) => !refused.some((r) => i.path === r || i.path.startsWith(`${r}.`)));
-  const issues: ValidationIssue[] = [...general, ...own, ...validateAgentOptions(spec.options, 'options')];
+  const issues: ValidationIssue[] = [...general, ...own, ...validateAgentOptions(spec.options, 'options'), ...validateMetadata(spec.metadata, spec.options, spec.network, 'metadata')];
   const dhcpPort = spec.network.ports.find((p) => p.id === spec.dhcpPortId);
   if (!dhcpPort) {
     issues.push({ path: 'dhcpPortId', value: spec.dhcpPortId, allowed: `the id of one of the network's ports (${spec.network.ports.map((p) => p.id).join(', ') || 'none given'})` });

@@ -24,6 +24,31 @@ export const DEVICE_OWNER_DHCP = 'network:dhcp';
 export const METADATA_CIDR = '169.254.169.254/32';
 
 /**
+ * The IPv6 metadata address (neutron's `METADATA_V6_CIDR`), link-local: put on the DHCP device
+ * when a metadata proxy serves a network with an IPv6 subnet that one agent alone serves (a
+ * second agent would put the same address on the same link).
+ */
+export const METADATA_V6_CIDR = 'fe80::a9fe:a9fe/64';
+
+/**
+ * Metadata for the network's instances at 169.254.169.254 (neutron's isolated metadata):
+ * the agent runs a proxy (haproxy, as neutron does) in the namespace that forwards to a
+ * metadata service, adding `X-Forwarded-For` and `X-Neutron-Network-ID`. Exactly one backend.
+ */
+export interface NetworkMetadata {
+  /**
+   * The metadata service as `http://<host>:<port>`, reached from inside the network's namespace
+   * (so on the network itself, or through its gateway). @default undefined
+   */
+  readonly backendUrl?: string;
+  /**
+   * A unix socket on the node (neutron's `metadata_proxy_socket`, where its metadata agent
+   * listens): reached through the file system, from any namespace. @default undefined
+   */
+  readonly backendSocket?: string;
+}
+
+/**
  * `Array.isArray` for a list that unchecked input may have left something else: it keeps the
  * element type, where `Array.isArray` narrows a readonly array to `any[]`.
  */

@@ -120,24 +120,27 @@ assemble_file() {
 # process monitor start dnsmasq themselves.
 supervised() { under_systemd && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ]; }
 unit_main_pid() { systemctl show -p MainPID --value "$UNIT" 2>/dev/null || true; }
-# Installs the unit template from file $1 where systemd runs (daemon-reload only on a change).
+# Installs a unit template from file $1 where systemd runs, as $2 (default: the network's own
+# template); daemon-reload only on a change.
 install_unit_template() {
+  t=${2:-$UNIT_TEMPLATE}
   if under_systemd; then
-    if cmp -s "$1" "$UNIT_DIR/$UNIT_TEMPLATE"; then rm -f "$1"; return 0; fi
-    cp "$1" "$UNIT_DIR/.$UNIT_TEMPLATE.new" && rm -f "$1"
-    mv -f "$UNIT_DIR/.$UNIT_TEMPLATE.new" "$UNIT_DIR/$UNIT_TEMPLATE"
+    if cmp -s "$1" "$UNIT_DIR/$t"; then rm -f "$1"; return 0; fi
+    cp "$1" "$UNIT_DIR/.$t.new" && rm -f "$1"
+    mv -f "$UNIT_DIR/.$t.new" "$UNIT_DIR/$t"
     systemctl daemon-reload
   else
     rm -f "$1"
   fi
 }
 
-# ensure = plumb + dnsmasq: everything but dnsmasq first, so that the network unit's
-# ExecStartPre (unit-prepare) can run the same steps at boot. Addresses the spec no longer has
-# go last, once routes, files and dnsmasq name the new ones (make before break).
+# ensure = plumb + dnsmasq + sidecars: everything but the processes first, so that the network
+# unit's ExecStartPre (unit-prepare) can run the same steps at boot. Addresses the spec no longer
+# has go last, once routes, files and processes name the new ones (make before break).
 ensure() {
   plumb
   ensure_dnsmasq
+  ensure_sidecars
   step old-addresses
   remove_stale_addresses
 }
@@ -152,6 +155,7 @@ unit_prepare() {
 # Stops this network's dnsmasq and leaves everything else (monitor.sh down: take a node's DHCP
 # service down on purpose; it stays down until started again or repaired by an apply).
 halt() {
+  halt_sidecars
   if supervised; then systemctl stop "$UNIT" 2>/dev/null || true; fi
   pid=$(dnsmasq_pid) || pid=
   [ -z "$pid" ] || stop_pid "$pid"
@@ -276,6 +280,8 @@ remove_stale_addresses() {
     ip -n "$NS" addr del "$a" dev "$NSDEV"
     add_addresses
   done
+  # The IPv6 metadata address is link-local: looked for by name, since the loop sees global ones.
+  case " $ADDRS " in *" $META6 "*) ;; *) ip -n "$NS" -6 addr del "$META6" dev "$NSDEV" 2>/dev/null || true ;; esac
   set_default_routes
 }
 set_default_routes() {
@@ -381,11 +387,11 @@ remove_checksum_rules() {
 }
 
 # Fast health check for the process monitor: namespace present, dnsmasq alive in it with the
-# expected command line.
+# expected command line, the sidecars as wanted (sidecar.sh).
 check() {
   ns_exists || return 1
   p=$(dnsmasq_pid) || return 1
-  in_our_netns "$p" && cmdline_ok "$p" && ! stale_ports_txn
+  in_our_netns "$p" && cmdline_ok "$p" && ! stale_ports_txn && sidecars_ok
 }
 
 teardown() {
@@ -393,6 +399,8 @@ teardown() {
   # teardown interrupted from here on is not rebuilt by it, and a retried delete finishes it.
   step monitor
   rm -f "$DIR/setup.sh"
+  step sidecars
+  teardown_sidecars
   step dnsmasq
   if supervised; then
     systemctl disable --now --quiet "$UNIT" 2>/dev/null || true
@@ -458,6 +466,8 @@ observe() {
     echo "cmdline $(flag cmdline_ok "$pid")"
   fi
   echo "stray $(stray_dnsmasq "$pid" | tr '\n' ' ')"
+  echo "@@sidecars"
+  observe_sidecars
   echo "@@unit"
   if supervised; then
     echo "Name=$UNIT"

@@ -39,4 +39,5 @@ export { MAX_EXTRA_DHCP_OPTS, validatePort } from './ports';
 export { MAX_NETWORK_CONFIG_BYTES, MAX_PUBLIC_KEYS, MAX_USER_DATA_BYTES, metadataIssues } from './port-metadata';
 export { validateNetwork } from './networks';
 export { checkStatePath, checkUnixUser, checkNodeHost, checkInterfaceName, validateAgentOptions } from './agent-options';
+export { checkMetadataBackendUrl, checkMetadataBackendSocket, validateMetadata } from './metadata';
 export { assertValidNetwork, assertValidSubnet, assertValidPort, assertValidAgentOptions } from './assert';
