@@ -46,6 +46,12 @@ export interface NetworkMetadata {
    * listens): reached through the file system, from any namespace. @default undefined
    */
   readonly backendSocket?: string;
+  /**
+   * `true`: no backend; the agent's own server (nginx) in the namespace answers each client with
+   * its port's `metadata` (PortSpec.metadata), in the EC2 and OpenStack layouts cloud-init reads.
+   * Excludes `backendUrl` and `backendSocket`: one service listens on 169.254.169.254. @default undefined
+   */
+  readonly builtin?: boolean;
 }
 
 /**

@@ -10,7 +10,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
-import type { PortSpec } from '../../src/agent';
+import type { NetworkSpec, PortSpec } from '../../src/agent';
 import { METADATA_SERVER_GROUP, metadataDir } from '../../src/agent/port-metadata';
 import type { SshHost, SshPool } from '../../src/host';
 import { labUnavailableReason, type Lab, type LabNode, type LabVm } from '../../src/lab';
@@ -75,7 +75,7 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
   let vm2: LabVm;
   let other: LabVm;
 
-  const net = () => ({ ...networkSpec(node, { networkId: NET, dhcpIp: DHCP_IP, options: { enableIsolatedMetadata: true } }), metadata: { builtin: true } });
+  const net = (): NetworkSpec => ({ ...networkSpec(node, { networkId: NET, dhcpIp: DHCP_IP, options: { enableIsolatedMetadata: true } }), metadata: { builtin: true } });
   const port = (id: string, macAddress: string, ip: string, hostname: string, metadata?: PortMetadata): PortSpec => ({ ...portSpec(net(), { id, macAddress, ip, hostname }), ...(metadata ? { metadata } : {}) });
   const port1 = (md: PortMetadata = { instanceId: 'i-vm1', userData: UD1, publicKeys: [KEY1], networkConfig: NETWORK_DATA }) => port(P1, MAC1, VM1_IP, 'vm1', md);
   const port2 = () => port(P2, MAC2, VM2_IP, 'vm2', { userData: UD2 });

@@ -38,12 +38,16 @@ export function validateMetadata(m: NetworkMetadata | undefined, options: Pick<A
   const issues: ValidationIssue[] = [];
   const url = m.backendUrl;
   const socket = m.backendSocket;
-  if ((url === undefined) === (socket === undefined)) {
-    issues.push(issue(pathJoin(path, 'backendUrl'), url ?? null, `exactly one of backendUrl and backendSocket (${url === undefined ? 'neither' : 'both'} given)`));
+  const builtin = m.builtin;
+  const given = [url !== undefined && 'backendUrl', socket !== undefined && 'backendSocket', builtin !== undefined && 'builtin'].filter((x): x is string => typeof x === 'string');
+  if (builtin !== undefined && builtin !== true) {
+    issues.push(issue(pathJoin(path, 'builtin'), builtin, 'true (the built-in metadata server), or unset with backendUrl or backendSocket'));
+  } else if (given.length !== 1) {
+    issues.push(issue(pathJoin(path, given[0] ?? 'backendUrl'), given.length ? m[given[0] as keyof NetworkMetadata] ?? null : null, `exactly one of backendUrl, backendSocket and builtin: true (${given.length ? `${given.join(' and ')} given` : 'none given'}); one metadata service listens on 169.254.169.254`));
   } else if (url !== undefined) {
     const i = checkMetadataBackendUrl(url, pathJoin(path, 'backendUrl'));
     if (i) issues.push(i);
-  } else {
+  } else if (socket !== undefined) {
     const i = checkMetadataBackendSocket(socket, pathJoin(path, 'backendSocket'));
     if (i) issues.push(i);
   }
