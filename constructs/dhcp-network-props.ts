@@ -3,8 +3,11 @@
  * the class so that the files that only need the shapes (fromNeutron's conversion) do not import
  * the construct.
  */
-import type { Ipv6Mode } from '../src/model/types';
+import type { Ipv6Mode, NetworkMetadata } from '../src/model/types';
 import type { DhcpAgentNode } from './dhcp-agent-node';
+
+/** Where a `DhcpNetwork`'s metadata proxy forwards to: exactly one of `backendUrl` and `backendSocket`. */
+export type DhcpNetworkMetadata = NetworkMetadata;
 
 /** A route clients get in addition to the default route (classless static routes). */
 export interface DhcpHostRoute {
@@ -196,6 +199,17 @@ export interface DhcpNetworkProps {
    * @default - no per-network log
    */
   readonly logDir?: string;
+  /**
+   * Metadata for the network's instances at 169.254.169.254 (neutron's isolated metadata
+   * proxy): each agent runs haproxy in the network's namespace, forwarding to the metadata
+   * service given here (`backendUrl`, reached from inside the namespace, or `backendSocket`, a
+   * unix socket on the node) with `X-Forwarded-For` and `X-Neutron-Network-ID` added and
+   * client-sent `X-Neutron-*` headers dropped. Needs `enableIsolatedMetadata` or `forceMetadata`.
+   *
+   * @example { backendUrl: 'http://10.0.0.5:8775' }
+   * @default - no metadata proxy
+   */
+  readonly metadata?: DhcpNetworkMetadata;
   /**
    * The agents' own ports (neutron's DHCP ports, device owner `network:dhcp`; not client
    * `DhcpPort`s), in the order of `agents` (e.g. neutron's, when migrating).

@@ -6,7 +6,7 @@ import { dhcpAddressIssue } from '../src/model/dhcp-address';
 import { canonicalIp, cidrContains, parseCidr } from '../src/model/ip';
 import { bridgeName, dhcpPortId, dhcpPortMac, namespaceName, tapDeviceName, uuidV5 } from '../src/model/naming';
 import { DEVICE_OWNER_DHCP, type AgentOptions, type Port, type Subnet } from '../src/model/types';
-import { checkId, checkInterfaceName, checkIp, checkMac, checkSafeText, validateAgentOptions, validateNetwork } from '../src/model/validate';
+import { checkId, checkInterfaceName, checkIp, checkMac, checkSafeText, validateAgentOptions, validateMetadata, validateNetwork } from '../src/model/validate';
 import { allocateDhcpAddresses } from './dhcp-addresses';
 import type { DhcpAgentNode } from './dhcp-agent-node';
 import type { IDhcpNetwork } from './dhcp-network-base';
@@ -103,6 +103,9 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
     checkAttachment(props, issues);
     this.subnets = this.configureSubnets(props, issues);
     this.options = configureOptions(props, issues);
+    if (!unresolved([props.metadata, this.options.enableIsolatedMetadata, this.options.forceMetadata, this.subnets.map((s) => [s.enableDhcp, s.ipVersion])])) {
+      issues.push(...validateMetadata(props.metadata, this.options, { subnets: this.subnets }, 'metadata'));
+    }
     const dhcpPorts = props.dhcpPorts ?? [];
     // Allocation reads these at synth time; with a token among them the given addresses are used as they are.
     this.allocatable = !unresolved([this.subnets.map((s) => [s.cidr, s.enableDhcp, s.gatewayIp, s.allocationPools]), dhcpPorts.map((p) => p.ipAddresses)]);
@@ -290,6 +293,8 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       physicalInterface: props.physicalInterface,
       vlanId: props.vlanId,
       takeOverPhysicalInterface: props.takeOverPhysicalInterface,
+      metadataBackendUrl: props.metadata?.backendUrl,
+      metadataBackendSocket: props.metadata?.backendSocket,
       ...optionProps(props),
     };
   }

@@ -51,10 +51,12 @@ export function validateMetadata(m: NetworkMetadata | undefined, options: Pick<A
     const i = checkMetadataBackendSocket(socket, pathJoin(path, 'backendSocket'));
     if (i) issues.push(i);
   }
+  // Named by the backend that was given: the field the user wrote (HCL has no `metadata` of its own).
+  const given = pathJoin(path, url !== undefined ? 'backendUrl' : 'backendSocket');
   if (!options.enableIsolatedMetadata && !options.forceMetadata) {
-    issues.push(issue(path, m, 'a metadata backend only with enableIsolatedMetadata or forceMetadata, which put 169.254.169.254 on the DHCP device and route clients to it'));
+    issues.push(issue(given, url ?? socket, 'a metadata backend only with enableIsolatedMetadata or forceMetadata, which put 169.254.169.254 on the DHCP device and route clients to it'));
   } else if (isList(network.subnets) && !network.subnets.some((s) => s.enableDhcp && s.ipVersion === 4)) {
-    issues.push(issue(path, m, 'a metadata backend only on a network with a DHCP-enabled IPv4 subnet (the proxy listens on 169.254.169.254)'));
+    issues.push(issue(given, url ?? socket, 'a metadata backend only on a network with a DHCP-enabled IPv4 subnet (the proxy listens on 169.254.169.254)'));
   }
   return issues;
 }

@@ -14,6 +14,7 @@ import { readContext } from '../../agent/stored-network';
 import { ValidationError, isError } from '../../model/errors';
 import { NETWORK_AGENT_OPTIONS, withDefaults, type AgentOptionRow } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
+import { checkMetadataBackendSocket, checkMetadataBackendUrl } from '../../model/validate';
 import { dhcpPortId, dhcpPortMac, uuidV5 } from '../../model/naming';
 import { DEFAULT_AGENT_OPTIONS, DEVICE_OWNER_DHCP, type AgentOptions, type IpVersion, type Ipv6Mode, type Port, type Subnet } from '../../model/types';
 import { UNKNOWN, isUnknown, t, type JsonValue, type ObjectValue, type Value } from '../cty';
@@ -183,6 +184,24 @@ export const networkTable: Table = {
       description: 'With `physical_interface`: enslave the VLAN sub-interface `<physical_interface>.<vlan_id>` instead.',
     },
     ...NETWORK_AGENT_OPTIONS.filter((o) => o.field !== 'dnsDomain').map((o) => optionRow(o.field)),
+    {
+      name: 'metadata_backend_url',
+      type: t.string,
+      presence: 'optional',
+      validate: checkMetadataBackendUrl,
+      spec: ['metadata.backendUrl'],
+      description:
+        'Metadata for the network\'s instances at `169.254.169.254` (neutron\'s isolated metadata proxy): the agent runs haproxy in the namespace, forwarding to this metadata service, `http://<host>:<port>` as reached from inside the namespace (on the network, or through its gateway), with `X-Forwarded-For` and `X-Neutron-Network-ID` added and client-sent `X-Neutron-*` headers dropped. Needs `enable_isolated_metadata` or `force_metadata` (the address and the route). At most one of `metadata_backend_url` and `metadata_backend_socket`. Unset: no proxy.',
+    },
+    {
+      name: 'metadata_backend_socket',
+      type: t.string,
+      presence: 'optional',
+      validate: checkMetadataBackendSocket,
+      spec: ['metadata.backendSocket'],
+      description:
+        'Like `metadata_backend_url`, the metadata service as a unix socket on the node (neutron\'s `metadata_proxy_socket`, where its metadata agent listens); haproxy connects to it as user `haproxy`. Unset: no proxy.',
+    },
     { name: 'namespace', type: t.string, presence: 'computed', description: '`qdhcp-<network_id>`.' },
     { name: 'interface_name', type: t.string, presence: 'computed', description: 'The DHCP device inside the namespace (`ns-…`).' },
     { name: 'tap_name', type: t.string, presence: 'computed', description: 'The veth end on the bridge (`tap…`).' },
@@ -289,6 +308,8 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
   });
   const physical = str(v.physical_interface);
   const vlanId = num(v.vlan_id);
+  const backendUrl = str(v.metadata_backend_url);
+  const backendSocket = str(v.metadata_backend_socket);
   return {
     network: { id: networkId, ...(str(v.name) !== undefined ? { name: str(v.name) } : {}), mtu: num(v.mtu) ?? 0, subnets, ports: [self, ...peers] },
     dhcpPortId: dhcpId,
@@ -297,6 +318,7 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
         ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}), ...(bool(v.take_over_physical_interface) ? { takeOver: true } : {}) }
         : { bridge: str(v.bridge) ?? '' },
     options: optionsFromValue(v, c.statePath),
+    ...(backendUrl !== undefined || backendSocket !== undefined ? { metadata: { ...(backendUrl !== undefined ? { backendUrl } : {}), ...(backendSocket !== undefined ? { backendSocket } : {}) } } : {}),
   };
 }
 
@@ -389,6 +411,8 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     vlan_id: 'physicalInterface' in a ? (a.vlanId ?? null) : null,
     take_over_physical_interface: 'physicalInterface' in a && a.takeOver ? true : null,
     ...optionsToValue(spec.options),
+    metadata_backend_url: spec.metadata?.backendUrl ?? null,
+    metadata_backend_socket: spec.metadata?.backendSocket ?? null,
   };
 }
 

@@ -61,6 +61,14 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly logDir?: string;
   /**
+  * Like `metadata_backend_url`, the metadata service as a unix socket on the node (neutron's `metadata_proxy_socket`, where its metadata agent listens); haproxy connects to it as user `haproxy`. Unset: no proxy.
+  */
+  readonly metadataBackendSocket?: string;
+  /**
+  * Metadata for the network's instances at `169.254.169.254` (neutron's isolated metadata proxy): the agent runs haproxy in the namespace, forwarding to this metadata service, `http://<host>:<port>` as reached from inside the namespace (on the network, or through its gateway), with `X-Forwarded-For` and `X-Neutron-Network-ID` added and client-sent `X-Neutron-*` headers dropped. Needs `enable_isolated_metadata` or `force_metadata` (the address and the route). At most one of `metadata_backend_url` and `metadata_backend_socket`. Unset: no proxy.
+  */
+  readonly metadataBackendUrl?: string;
+  /**
   * MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.
   */
   readonly mtu?: number;
@@ -1386,6 +1394,8 @@ export class Network extends cdktf.TerraformResource {
     this._leaseMax = config.leaseMax;
     this._localResolv = config.localResolv;
     this._logDir = config.logDir;
+    this._metadataBackendSocket = config.metadataBackendSocket;
+    this._metadataBackendUrl = config.metadataBackendUrl;
     this._mtu = config.mtu;
     this._name = config.name;
     this._networkId = config.networkId;
@@ -1641,6 +1651,38 @@ export class Network extends cdktf.TerraformResource {
     return this._logDir;
   }
 
+  // metadata_backend_socket - computed: false, optional: true, required: false
+  private _metadataBackendSocket?: string;
+  public get metadataBackendSocket() {
+    return this.getStringAttribute('metadata_backend_socket');
+  }
+  public set metadataBackendSocket(value: string) {
+    this._metadataBackendSocket = value;
+  }
+  public resetMetadataBackendSocket() {
+    this._metadataBackendSocket = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get metadataBackendSocketInput() {
+    return this._metadataBackendSocket;
+  }
+
+  // metadata_backend_url - computed: false, optional: true, required: false
+  private _metadataBackendUrl?: string;
+  public get metadataBackendUrl() {
+    return this.getStringAttribute('metadata_backend_url');
+  }
+  public set metadataBackendUrl(value: string) {
+    this._metadataBackendUrl = value;
+  }
+  public resetMetadataBackendUrl() {
+    this._metadataBackendUrl = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get metadataBackendUrlInput() {
+    return this._metadataBackendUrl;
+  }
+
   // mtu - computed: false, optional: true, required: false
   private _mtu?: number;
   public get mtu() {
@@ -1842,6 +1884,8 @@ export class Network extends cdktf.TerraformResource {
       lease_max: cdktf.numberToTerraform(this._leaseMax),
       local_resolv: cdktf.booleanToTerraform(this._localResolv),
       log_dir: cdktf.stringToTerraform(this._logDir),
+      metadata_backend_socket: cdktf.stringToTerraform(this._metadataBackendSocket),
+      metadata_backend_url: cdktf.stringToTerraform(this._metadataBackendUrl),
       mtu: cdktf.numberToTerraform(this._mtu),
       name: cdktf.stringToTerraform(this._name),
       network_id: cdktf.stringToTerraform(this._networkId),
@@ -1932,6 +1976,18 @@ export class Network extends cdktf.TerraformResource {
       },
       log_dir: {
         value: cdktf.stringToHclTerraform(this._logDir),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      metadata_backend_socket: {
+        value: cdktf.stringToHclTerraform(this._metadataBackendSocket),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      metadata_backend_url: {
+        value: cdktf.stringToHclTerraform(this._metadataBackendUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
