@@ -295,6 +295,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       takeOverPhysicalInterface: props.takeOverPhysicalInterface,
       metadataBackendUrl: props.metadata?.backendUrl,
       metadataBackendSocket: props.metadata?.backendSocket,
+      metadataBuiltin: props.metadata?.builtin,
       ...optionProps(props),
     };
   }

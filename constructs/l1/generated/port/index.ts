@@ -29,7 +29,7 @@ export interface PortConfig extends cdktf.TerraformMetaArguments {
   */
   readonly macAddress: string;
   /**
-  * What the built-in metadata service (the network's `metadata_mode = "builtin"`) serves this port's client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port's addresses get 404. Changes rewrite this port's files only; they never restart dnsmasq.
+  * What the built-in metadata service (the network's `metadata_builtin = true`) serves this port's client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port's addresses get 404. Changes rewrite this port's files only; they never restart dnsmasq.
   */
   readonly metadata?: PortMetadata;
   /**
