@@ -1,5 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { servesMetadataV6 } from '../../src/agent/metadata-proxy';
+import { METADATA_SERVER } from '../../src/agent/metadata-server';
+import { deriveNetwork } from '../../src/agent/network-script';
+import type { NetworkSpec } from '../../src/agent/spec';
+import { validateNetworkSpec } from '../../src/agent/validate-spec';
+import { networkSpec } from '../support/specs';
 import { DIR_INDEX, EC2_VERSION, renderMetadataTree, renderServerConfig, treeDigest, type MetadataEntry, type MetadataSubject } from '../../src/metadata';
 import { formatIssue } from '../../src/model/errors';
 import { SECRET_SHOWN_AS } from '../../src/model/secrets';
@@ -112,5 +118,35 @@ describe('renderServerConfig', () => {
     assert.match(conf, new RegExp(`try_files \\$uri/${DIR_INDEX.replace('.', '\\.')} \\$uri =404;`));
     assert.match(conf, /^user www-data www-data;$/m);
     assert.doesNotMatch(conf, /autoindex on/);
+  });
+});
+
+describe('metadataServerSidecar and metadata: { builtin: true }', () => {
+  const netSpec = (metadata: NetworkSpec['metadata'], isolated = true): NetworkSpec => ({
+    ...networkSpec({ name: 'n0', bridge: 'br0', statePath: '/var/lib/dhcp-agent' }, { networkId: 'a1b00000-0000-4000-8000-000000000001', options: { enableIsolatedMetadata: isolated } }),
+    ...(metadata ? { metadata } : {}),
+  });
+
+  it('builtin: an nginx sidecar reloaded by SIGHUP, known by its title; no haproxy, no IPv6 address', () => {
+    const d = deriveNetwork(netSpec({ builtin: true }));
+    assert.deepEqual(d.sidecars.map((s) => s.name), [METADATA_SERVER]);
+    const sc = d.sidecars[0];
+    assert.equal(sc.reloadSignal, 'HUP');
+    assert.equal(sc.title, `nginx: master process ${sc.argv.join(' ')}`);
+    assert.match(sc.config, /root \/var\/lib\/dhcp-agent\/dhcp\/a1b00000-0000-4000-8000-000000000001\/metadata\/by-ip\/\$remote_addr;/);
+    assert.match(sc.config, /listen 169\.254\.169\.254:80;/);
+    assert.equal(servesMetadataV6(netSpec({ builtin: true })), false);
+    // The proxy's network gets haproxy and no nginx.
+    assert.deepEqual(deriveNetwork(netSpec({ backendUrl: 'http://10.0.0.5:8775' })).sidecars.map((s) => s.name), ['metadata-proxy']);
+  });
+
+  it('builtin excludes a backend, naming the field; it needs the metadata address like the proxy', () => {
+    const issues = (s: NetworkSpec) => validateNetworkSpec(s).filter((i) => i.path.startsWith('metadata'));
+    assert.deepEqual(issues(netSpec({ builtin: true })), []);
+    const [both] = issues(netSpec({ builtin: true, backendUrl: 'http://10.0.0.5:8775' }));
+    assert.equal(both.path, 'metadata.builtin');
+    assert.match(both.allowed, /^builtin alone: not with backendUrl/);
+    assert.equal(issues(netSpec({ builtin: false }))[0].path, 'metadata.builtin');
+    assert.equal(issues(netSpec({ builtin: true }, false))[0].path, 'metadata.builtin');
   });
 });
