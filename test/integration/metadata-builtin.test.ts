@@ -45,11 +45,15 @@ interface Fetch {
   readonly out: string;
 }
 
-/** `busybox wget -O - <url>` in a VM's namespace: exit status 0 and the body, or the error text. */
+/**
+ * `busybox wget -O - <url>` in a VM's namespace: exit status 0 and the body, or the error text.
+ * No `-T <seconds>`: Debian 12's busybox 1.35 wget segfaults with it (seen here); the child's
+ * timeout bounds the fetch instead.
+ */
 function wget(vm: LabVm | string, path: string): Promise<Fetch> {
   const netns = typeof vm === 'string' ? vm : vm.netns;
   return new Promise((resolve) => {
-    execFile('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-T', '5', '-O', '-', `${MD}${path}`], { encoding: 'utf8', timeout: 15_000 }, (err, stdout, stderr) => {
+    execFile('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O', '-', `${MD}${path}`], { encoding: 'utf8', timeout: 15_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: err ? stderr : stdout });
     });
   });
@@ -77,7 +81,8 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
 
   const net = (): NetworkSpec => ({ ...networkSpec(node, { networkId: NET, dhcpIp: DHCP_IP, options: { enableIsolatedMetadata: true } }), metadata: { builtin: true } });
   const port = (id: string, macAddress: string, ip: string, hostname: string, metadata?: PortMetadata): PortSpec => ({ ...portSpec(net(), { id, macAddress, ip, hostname }), ...(metadata ? { metadata } : {}) });
-  const port1 = (md: PortMetadata = { instanceId: 'i-vm1', userData: UD1, publicKeys: [KEY1], networkConfig: NETWORK_DATA }) => port(P1, MAC1, VM1_IP, 'vm1', md);
+  const MD1: PortMetadata = { instanceId: 'i-vm1', userData: UD1, publicKeys: [KEY1], networkConfig: NETWORK_DATA };
+  const port1 = (md: Partial<PortMetadata> = {}) => port(P1, MAC1, VM1_IP, 'vm1', { ...MD1, ...md });
   const port2 = () => port(P2, MAC2, VM2_IP, 'vm2', { userData: UD2 });
   const serverPidFile = () => `${node.statePath}/dhcp/${NET}/sidecars/metadata-server.pid`;
   const dnsmasqPid = () => readPid(`${node.statePath}/dhcp/${NET}/pid`);
@@ -152,7 +157,7 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
     assert.ok(dnsmasqBefore && serverBefore);
     // vm2 fetches its instance id in a loop (busybox wget, one after another) while vm1's metadata changes.
     const loop = spawn('nsenter', [`--net=/run/netns/${vm2.netns}`, 'sh', '-c',
-      `n=0; bad=0; while [ ! -e /tmp/mdb-stop ]; do n=$((n+1)); [ "$(busybox wget -q -T 5 -O - ${MD}/latest/meta-data/instance-id)" = ${P2} ] || bad=$((bad+1)); done; echo "$n $bad"`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      `n=0; bad=0; while [ ! -e /tmp/mdb-stop ]; do n=$((n+1)); [ "$(busybox wget -q -O - ${MD}/latest/meta-data/instance-id)" = ${P2} ] || bad=$((bad+1)); done; echo "$n $bad"`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let loopOut = '';
     loop.stdout.setEncoding('utf8').on('data', (s: string) => (loopOut += s));
     const done = new Promise<void>((resolve) => loop.on('exit', () => resolve()));
@@ -192,6 +197,23 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
     await agent.applyPort(host, spec);
     assert.deepEqual((await agent.readPort(host, spec))?.drift, []);
     assert.deepEqual(await wget(vm1, '/latest/meta-data/instance-id'), { code: 0, out: 'i-vm1-v4' });
+  });
+
+  it('the network is converged with nginx running (its title is its command line); a dead nginx is drift, the monitor brings it back', async (t) => {
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+    const pid = readPid(serverPidFile())!;
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, [`metadata server (nginx) is not running (no live process named by ${serverPidFile()})`]);
+    const dns = dnsmasqPid();
+    const t0 = performance.now();
+    const r = await host.run(`sh ${agent.monitorPaths(node.statePath).script} once`);
+    assert.equal(r.code, 0, r.stderr);
+    t.diagnostic(`monitor pass that restarted nginx: ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.notEqual(readPid(serverPidFile()), pid);
+    assert.equal(dnsmasqPid(), dns, 'dnsmasq untouched');
+    assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+    assert.deepEqual(await wget(vm2, '/latest/meta-data/instance-id'), { code: 0, out: P2 });
   });
 
   it('cloud-init\'s own datasource code reads the tree from vm1', (t) => {
