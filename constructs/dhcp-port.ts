@@ -4,6 +4,7 @@ import { cidrContains } from '../src/model/ip';
 import { uuidV5 } from '../src/model/naming';
 import type { IpVersion, Port } from '../src/model/types';
 import { checkHostname, metadataIssues, validatePort } from '../src/model/validate';
+import { SECRET_SHOWN_AS } from '../src/model/secrets';
 import type { IDhcpClientPort, IDhcpNetwork } from './dhcp-network-base';
 import { PortResource } from './l1/resources';
 import { toTerraformAttributes } from './l1/attributes';
@@ -159,6 +160,10 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
     this.deviceOwner = props.deviceOwner ?? '';
     const issues: ValidationIssue[] = [];
     checkUnlessToken(issues, props.hostname, (h) => (h === undefined ? null : checkHostname(h, 'hostname')));
+    if (props.metadata?.userData !== undefined && network.agents.some((a) => a.mode !== 'provider')) {
+      // A carrier's payload is plain `input`: Terraform would print the user-data in every plan.
+      issues.push({ path: 'metadata.userData', value: SECRET_SHOWN_AS, allowed: 'unset while an agent of the network is in portable (provisioner) mode: the carrier would show it in plan output; use the provider (dhcpagent_port marks user_data sensitive)' });
+    }
     if (props.metadata !== undefined) {
       // Each field alone: a token in one (a secret from a data source) leaves the others checked.
       for (const [k, v] of Object.entries(props.metadata) as [string, unknown][]) {

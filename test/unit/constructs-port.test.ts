@@ -367,3 +367,19 @@ describe('DhcpPort: metadata', () => {
     assertRejects(() => port(s, { metadata: { userData: secret.stringValue, publicKeys: ['nope'] } }), { where: WHERE, path: 'metadata.publicKeys[0]', got: '"nope"', allowed: /^an OpenSSH public key/ });
   });
 });
+
+describe('DhcpPort: metadata in portable mode', () => {
+  it('refuses user-data while an agent is in provisioner mode (the carrier would print it in plans); the rest is carried', () => {
+    const stack = newStack();
+    const node = newNode(stack, 'n1', { mode: 'provisioner' });
+    const net = new DhcpNetwork(stack, 'net', { agents: [node], bridge: 'br-lab', subnets: [{ cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1' }] });
+    const err = assertRejects(() => new DhcpPort(stack, 'vm', { network: net, macAddress: 'fa:16:3e:65:29:6d', fixedIps: [{ ipAddress: '10.0.0.10' }], metadata: { userData: 'token: s3cret' } }), {
+      where: WHERE,
+      path: 'metadata.userData',
+      got: '"(value not shown: it may hold secrets)"',
+      allowed: /^unset while an agent of the network is in portable/,
+    });
+    assert.doesNotMatch(err.message, /s3cret/);
+    new DhcpPort(stack, 'vm', { network: net, macAddress: 'fa:16:3e:65:29:6d', fixedIps: [{ ipAddress: '10.0.0.10' }], metadata: { instanceId: 'i-1' } });
+  });
+});

@@ -61,6 +61,7 @@ sidecar_start_here() {
   if [ "$(stat -c %s "$SC_LOG" 2>/dev/null || echo 0)" -gt 262144 ]; then
     tail -n 200 "$SC_LOG" > "$SC_LOG.new" && mv -f "$SC_LOG.new" "$SC_LOG"
   fi
+  sc_stop_leftovers
   # Recorded before the start: a kill right after the start must not leave an older record.
   file_sha "$SC_CONF" > "$SC_LOADED"
   # The daemon must not keep the lock descriptors (the agent's 9, flock(1)'s 3 in the monitor):
@@ -69,6 +70,18 @@ sidecar_start_here() {
   i=0
   while ! scpid=$(sidecar_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   [ -n "$scpid" ] || fail "$SC_LABEL did not start (no live process named by $SC_PID): $(tail -n 5 "$SC_LOG" 2>/dev/null | tr '\n' ' ')"
+}
+
+# Processes of the selected sidecar's program left in the namespace by an instance that died
+# (nginx's workers outlive a master killed with SIGKILL and keep its port, so a new master
+# cannot bind): stopped before a start. Only sidecars run that program in the namespace.
+sc_stop_leftovers() {
+  ns_exists || return 0
+  bin=$(command -v "$SC_BIN") && bin=$(readlink -f "$bin") || return 0
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$bin" ] && stop_pid "$p"
+  done
+  return 0
 }
 
 # Brings sidecar $1 to its spec: started when not running (or running in an old namespace,

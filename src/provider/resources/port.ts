@@ -136,7 +136,7 @@ function metadataFrom(v: Value | undefined): PortMetadata | undefined {
     ['publicKeys', keys],
     ['networkConfig', str(o.network_config)],
   ];
-  return Object.fromEntries(fields.filter(([, x]) => x !== undefined)) as PortMetadata;
+  return Object.fromEntries(fields.filter(([, x]) => x !== undefined));
 }
 
 /**
