@@ -380,6 +380,7 @@ describe('DhcpPort: metadata in portable mode', () => {
       allowed: /^unset while an agent of the network is in portable/,
     });
     assert.doesNotMatch(err.message, /s3cret/);
-    new DhcpPort(stack, 'vm', { network: net, macAddress: 'fa:16:3e:65:29:6d', fixedIps: [{ ipAddress: '10.0.0.10' }], metadata: { instanceId: 'i-1' } });
+    const ok = new DhcpPort(stack, 'vm-ok', { network: net, macAddress: 'fa:16:3e:65:29:6e', fixedIps: [{ ipAddress: '10.0.0.11' }], metadata: { instanceId: 'i-1' } });
+    assert.equal(ok.elements.length, 1);
   });
 });
