@@ -6,7 +6,10 @@
 import type { Ipv6Mode, NetworkMetadata } from '../src/model/types';
 import type { DhcpAgentNode } from './dhcp-agent-node';
 
-/** Where a `DhcpNetwork`'s metadata proxy forwards to: exactly one of `backendUrl` and `backendSocket`. */
+/**
+ * The network's metadata service: a proxy forwarding to exactly one of `backendUrl` and
+ * `backendSocket`, or `builtin: true` (each client gets its `DhcpPort`'s `metadata`).
+ */
 export type DhcpNetworkMetadata = NetworkMetadata;
 
 /** A route clients get in addition to the default route (classless static routes). */
@@ -221,6 +224,9 @@ export interface DhcpNetworkProps {
    * service given here (`backendUrl`, reached from inside the namespace, or `backendSocket`, a
    * unix socket on the node) with `X-Forwarded-For` and `X-Neutron-Network-ID` added and
    * client-sent `X-Neutron-*` headers dropped. Needs `enableIsolatedMetadata` or `forceMetadata`.
+   *
+   * With `builtin: true` instead, no backend: each agent runs its own metadata server (nginx)
+   * that answers each client with its `DhcpPort`'s `metadata`.
    *
    * @example { backendUrl: 'http://10.0.0.5:8775' }
    * @default - no metadata proxy

@@ -297,6 +297,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       ipv6RouterAdvertisements: props.ipv6RouterAdvertisements,
       metadataBackendUrl: props.metadata?.backendUrl,
       metadataBackendSocket: props.metadata?.backendSocket,
+      metadataBuiltin: props.metadata?.builtin,
       ...optionProps(props),
     };
   }

@@ -3,7 +3,8 @@ import type { ValidationIssue } from '../src/model/errors';
 import { cidrContains } from '../src/model/ip';
 import { uuidV5 } from '../src/model/naming';
 import type { IpVersion, Port } from '../src/model/types';
-import { checkHostname, validatePort } from '../src/model/validate';
+import { checkHostname, metadataIssues, validatePort } from '../src/model/validate';
+import { SECRET_SHOWN_AS } from '../src/model/secrets';
 import type { IDhcpClientPort, IDhcpNetwork } from './dhcp-network-base';
 import { PortResource } from './l1/resources';
 import { toTerraformAttributes } from './l1/attributes';
@@ -35,6 +36,40 @@ export interface DhcpExtraOption {
   readonly ipVersion?: IpVersion;
 }
 
+/**
+ * What the network's built-in metadata service serves the port's client at
+ * http://169.254.169.254 (EC2 and OpenStack layouts, as cloud-init reads them).
+ */
+export interface DhcpPortMetadata {
+  /**
+   * The instance id (EC2 `instance-id`, OpenStack `uuid`).
+   * @default - the port id
+   */
+  readonly instanceId?: string;
+  /**
+   * The host name cloud-init sets.
+   * @default - the port's `hostname`, else `host-<ip with dashes>`
+   */
+  readonly hostname?: string;
+  /**
+   * User-data (cloud-config, a script…), at most 65535 bytes. It may hold secrets: it is
+   * sensitive in the provider's schema, never shown in messages, and on the node readable only
+   * by the metadata server's user.
+   * @default - none (EC2's user-data answers 404)
+   */
+  readonly userData?: string;
+  /**
+   * OpenSSH public keys, one line each.
+   * @default - none
+   */
+  readonly publicKeys?: string[];
+  /**
+   * OpenStack `network_data.json`, as JSON text (`JSON.stringify({ links, networks, services })`).
+   * @default - none (no `network_data.json`)
+   */
+  readonly networkConfig?: string;
+}
+
 /** Properties of a {@link DhcpPort}. */
 export interface DhcpPortProps {
   /** The network the port is on (a `DhcpNetwork`). */
@@ -63,6 +98,11 @@ export interface DhcpPortProps {
    * @default - none
    */
   readonly deviceOwner?: string;
+  /**
+   * Metadata served to the client by the network's built-in metadata service.
+   * @default - none: the port's addresses get 404 from the metadata service
+   */
+  readonly metadata?: DhcpPortMetadata;
 }
 
 /**
@@ -82,6 +122,7 @@ export interface DhcpPortProps {
  *   fixedIps: [{ ipAddress: '172.16.0.10' }],
  *   hostname: 'vm1',
  *   extraDhcpOpts: [{ optName: 'tftp-server', optValue: '172.16.0.5' }],
+ *   metadata: { userData: '#cloud-config\npackages: [nginx]\n', publicKeys: ['ssh-ed25519 AAAAC3Nza… alice'] },
  * });
  */
 export class DhcpPort extends Construct implements IDhcpClientPort {
@@ -119,6 +160,16 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
     this.deviceOwner = props.deviceOwner ?? '';
     const issues: ValidationIssue[] = [];
     checkUnlessToken(issues, props.hostname, (h) => (h === undefined ? null : checkHostname(h, 'hostname')));
+    if (props.metadata?.userData !== undefined && network.agents.some((a) => a.mode !== 'provider')) {
+      // A carrier's payload is plain `input`: Terraform would print the user-data in every plan.
+      issues.push({ path: 'metadata.userData', value: SECRET_SHOWN_AS, allowed: 'unset while an agent of the network is in portable (provisioner) mode: the carrier would show it in plan output; use the provider (dhcpagent_port marks user_data sensitive)' });
+    }
+    if (props.metadata !== undefined) {
+      // Each field alone: a token in one (a secret from a data source) leaves the others checked.
+      for (const [k, v] of Object.entries(props.metadata) as [string, unknown][]) {
+        if (v !== undefined && !unresolved(v)) issues.push(...metadataIssues({ [k]: v }, 'metadata'));
+      }
+    }
     if (!unresolved([this.portId, this.macAddress, this.fixedIps, props.extraDhcpOpts, network.subnets])) {
       const cidrs = network.subnets.map((s) => s.cidr).join(', ');
       // An address no subnet holds is reported once, here; the model's checks of it would only repeat that.
@@ -155,6 +206,7 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
       hostname: props.hostname,
       deviceOwner: props.deviceOwner,
       extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
+      metadata: props.metadata && { ...props.metadata },
     });
     this.elements = network.agents.map((agent, i) =>
       agent.mode === 'provider'

@@ -4,5 +4,5 @@ export { DhcpNetwork } from './dhcp-network';
 export type { IDhcpNetwork, IDhcpClientPort } from './dhcp-network-base';
 export type { DhcpNetworkProps, DhcpSubnetProps, DhcpHostRoute, DhcpAllocationPool, DhcpServerPort, DhcpNetworkMetadata } from './dhcp-network-props';
 export type { DhcpNetworkFromNeutronOptions } from './dhcp-network-from-neutron';
-export { DhcpPort, type DhcpPortProps, type DhcpFixedIp, type DhcpExtraOption } from './dhcp-port';
+export { DhcpPort, type DhcpPortProps, type DhcpFixedIp, type DhcpExtraOption, type DhcpPortMetadata } from './dhcp-port';
 export * as l1 from './l1';

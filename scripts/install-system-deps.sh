@@ -7,7 +7,9 @@ set -euo pipefail
 # ndisc6: rdisc6 reads the router advertisements dnsmasq sends (ipv6RouterAdvertisements lab test).
 # haproxy: the metadata proxy the agent runs in a network's namespace (as neutron does).
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy)
+# nginx-light: the built-in metadata server; cloud-init: its datasource code reads that server
+# in test/integration/metadata-builtin.test.ts.
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy nginx-light cloud-init)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -80,14 +80,16 @@ export function renderProxyConfig(i: ProxyConfigInput): string {
  * agent's DHCP port (they would all put fe80::a9fe:a9fe on one link), as neutron decides.
  */
 export function servesMetadataV6(spec: NetworkSpec): boolean {
-  if (!spec.metadata) return false;
+  // The built-in server identifies clients by their fixed IPv4 address; a link-local client names no port.
+  if (!spec.metadata || spec.metadata.builtin) return false;
   const peers = spec.network.ports.some((p) => p.deviceOwner === DEVICE_OWNER_DHCP && p.id !== spec.dhcpPortId);
   return !peers && spec.network.subnets.some((s) => s.enableDhcp && s.ipVersion === 6);
 }
 
 /** The network's metadata proxy, when it has a metadata backend. */
 export function metadataProxySidecar(spec: NetworkSpec, d: Pick<DerivedNetwork, 'paths' | 'interfaceName'>): Sidecar | null {
-  if (!spec.metadata) return null;
+  // Built-in metadata has no backend: metadata-server.ts serves it.
+  if (!spec.metadata || spec.metadata.builtin) return null;
   const p = sidecarPaths(d.paths.confDir, METADATA_PROXY);
   return {
     name: METADATA_PROXY,

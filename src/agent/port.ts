@@ -20,6 +20,7 @@ import { Script, sha256 } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
 import { validatePortSpec } from './validate-spec';
+import { PORT_METADATA_LIB, metadataCommand, metadataDrift, metadataHeader, observeMetadataCommand, portMetadataTree } from './port-metadata';
 import { effectivePort } from './effective-port';
 import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
 
@@ -75,6 +76,7 @@ function portHeader(statePath: string, networkId: string): string {
     sh`UNIT_DIR=${SYSTEMD_UNIT_DIR}`,
     // The network's own setup.sh knows dnsmasq's command line.
     'spawn_dnsmasq() { sh "$DIR/setup.sh" spawn; }',
+    metadataHeader(statePath, networkId),
   ].join('\n');
 }
 
@@ -142,6 +144,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       for (const fip of known.fixedIps) {
         if (ipVersionOf(fip.ipAddress) === 4) remove.push(sh`release_lease ${fip.ipAddress} ${known.macAddress}`);
       }
+      remove.push(metadataCommand(known, null, undefined));
       remove.push('WROTE=1');
       if (op.generation === undefined) {
         commands.push(...remove);
@@ -167,7 +170,8 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       continue;
     }
     const files = renderPortFiles(port, rctx, now);
-    const write = [writePortFilesCommand(dir, port.id, files)];
+    // Metadata first: the port counts as applied once its spec file is written.
+    const write = [metadataCommand(port, portMetadataTree(op.spec, port), ports.get(port.id)), writePortFilesCommand(dir, port.id, files)];
     if (op.generation !== undefined) write.push(sh`printf '%s' ${op.generation} > ${`${dir}/${port.id}.generation`}`);
     if (op.create) {
       // Adopt what an interrupted apply of this very port left; leave another port of this id alone.
@@ -180,7 +184,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
   if (commands.length === 0) return { script: null, outcomes, ports };
   const touched = [...new Set(ops.map((op) => op.spec.port.id))];
   const script = new Script()
-    .add('T0=$(date +%s%N)', portHeader(statePath, networkId), NETWORK_LIB)
+    .add('T0=$(date +%s%N)', portHeader(statePath, networkId), NETWORK_LIB, PORT_METADATA_LIB)
     .step('lock')
     .lock(lockFile(statePath, networkId))
     .step('write port files')
@@ -206,9 +210,13 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
   const script = new Script()
     .step('observe port')
     .add(
+      metadataHeader(statePath, networkId),
+      PORT_METADATA_LIB,
       sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
       sh`echo @@port; cat ${base}.json 2>/dev/null || true; echo`,
       sh`echo @@sha; for f in host addn opts; do printf '%s ' "$f"; if [ -e ${base}."$f" ]; then sha256sum < ${base}."$f" | cut -d' ' -f1; else echo missing; fi; done`,
+      'echo @@metadata',
+      observeMetadataCommand(spec.port),
       'echo @@end',
     );
   const result = checkResult(host.label, `port ${spec.port.id}`, await host.run(script.toString()), 'observe port');
@@ -230,7 +238,8 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
     drift.push(`ports/${spec.port.id}.json on the node is not valid JSON`);
   }
   const rctx = renderContext(networkSpec);
-  const wanted = renderPortFiles(effectivePort(spec, networkSpec), rctx, 0);
+  const effective = effectivePort(spec, networkSpec);
+  const wanted = renderPortFiles(effective, rctx, 0);
   if (kept && wanted.json !== renderPortFiles(kept, rctx, 0).json) {
     drift.push(`the port kept on the node differs from the spec (MAC, addresses, name or options changed outside this configuration)`);
   }
@@ -240,5 +249,6 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
     if (!have || have === 'missing') drift.push(`the port's ${label} fragment is missing on the node`);
     else if (have !== sha256(wanted[kind])) drift.push(`the port's ${label} fragment on the node differs from the spec`);
   }
+  drift.push(...metadataDrift(effective, portMetadataTree(spec, effective), sec.get('metadata') ?? []));
   return { portId: spec.port.id, networkId, drift };
 }

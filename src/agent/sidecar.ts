@@ -48,6 +48,13 @@ export interface Sidecar {
   readonly reloadSignal?: string;
   /** The Debian package that provides `argv[0]`, named when the command is missing. */
   readonly package: string;
+  /**
+   * For a daemon that rewrites its command line into one title (nginx: `nginx: master process
+   * <argv joined by spaces>`): that title, which the staying process's `/proc/<pid>/cmdline`
+   * then holds instead of `argv`. Its config file must still appear in it as a word.
+   * @default undefined: the process keeps `argv`
+   */
+  readonly title?: string;
 }
 
 /** A sidecar's files on the node. */
@@ -84,6 +91,7 @@ export function checkSidecar(sc: Sidecar, paths: SidecarPaths): void {
   if (!NAME.test(sc.name)) throw new Error(`sidecar name ${JSON.stringify(sc.name)}: allowed are [a-z][a-z0-9-]{0,23}`);
   if (sc.reloadSignal !== undefined && !SIGNAL.test(sc.reloadSignal)) throw new Error(`sidecar ${sc.name}: reload signal ${JSON.stringify(sc.reloadSignal)}: a signal name such as HUP`);
   if (!sc.argv.includes(paths.conf)) throw new Error(`sidecar ${sc.name}: its command line must name its config file ${paths.conf} as one argument`);
+  if (sc.title !== undefined && !sc.title.split(' ').includes(paths.conf)) throw new Error(`sidecar ${sc.name}: its title must name its config file ${paths.conf} as one word`);
 }
 
 /**
@@ -110,6 +118,7 @@ export function sidecarHeader(statePath: string, networkId: string, sidecars: re
       ['SC_SHA', sha256(sc.config)],
       ['SC_BIN', sc.argv[0]],
       ['SC_PKG', sc.package],
+      ['SC_TITLE', sc.title ?? ''],
     ];
     return [
       `    ${shq(sc.name)})`,

@@ -4,9 +4,10 @@
  */
 import type { DerivedNetwork } from './network-script';
 import { metadataProxySidecar } from './metadata-proxy';
+import { metadataServerSidecar } from './metadata-server';
 import type { Sidecar } from './sidecar';
 import type { NetworkSpec } from './spec';
 
 export function sidecarsOf(spec: NetworkSpec, d: Omit<DerivedNetwork, 'sidecars'>): Sidecar[] {
-  return [metadataProxySidecar(spec, d)].filter((s): s is Sidecar => s !== null);
+  return [metadataProxySidecar(spec, d), metadataServerSidecar(spec, d)].filter((s): s is Sidecar => s !== null);
 }

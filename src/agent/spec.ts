@@ -4,7 +4,7 @@
  * and the node keeps a copy (`network.json`, `ports/<id>.json`) for the process monitor and
  * for rendering port fragments.
  */
-import type { AgentOptions, Network, NetworkMetadata, Port } from '../model/types';
+import type { AgentOptions, Network, NetworkMetadata, Port, PortMetadata } from '../model/types';
 
 /** How the network's tap device reaches the physical network. */
 export type Attachment =
@@ -46,6 +46,11 @@ export interface PortSpec {
    * every fixed IP gets `hostname` and `<hostname>.<dns domain>.` as neutron assigns them.
    */
   readonly hostname?: string;
+  /**
+   * What the built-in metadata service serves this port's client; unset: the port gets no
+   * metadata (its address gets 404).
+   */
+  readonly metadata?: PortMetadata;
 }
 
 export interface NodeSpec {

@@ -11,7 +11,7 @@
  */
 import { dhcpAddressIssue } from '../model/dhcp-address';
 import { ValidationError, type ValidationIssue } from '../model/errors';
-import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, validateAgentOptions, validateMetadata, validateNetwork, validatePort } from '../model/validate';
+import { checkHostname, checkId, checkInterfaceName, checkMac, checkStatePath, metadataIssues, validateAgentOptions, validateMetadata, validateNetwork, validatePort } from '../model/validate';
 import { DEVICE_OWNER_DHCP, isList, type AgentOptions, type FixedIp, type Network, type Port } from '../model/types';
 import { isBridgeAttachment, type NetworkSpec, type NodeSpec, type PortSpec } from './spec';
 
@@ -100,6 +100,7 @@ export function validatePortSpec(spec: PortSpec, network?: Network, options?: Ag
   ]) {
     if (i) issues.push(i);
   }
+  if (spec.metadata !== undefined) issues.push(...metadataIssues(spec.metadata, 'metadata'));
   if (network && issues.length === 0) {
     // An address no subnet holds (subnet left to the handler to find): say so in those words.
     const cidrs = network.subnets.map((s) => s.cidr).join(', ');

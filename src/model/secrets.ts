@@ -18,3 +18,6 @@ export function keyMaterialIn(value: string): string | null {
   if (value.length > 4096) return `${value.length} characters (longer than any path)`;
   return null;
 }
+
+/** Shown instead of a value that may hold secrets (a port's user-data): it must reach no message or log. */
+export const SECRET_SHOWN_AS = '(value not shown: it may hold secrets)';

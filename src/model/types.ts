@@ -46,6 +46,12 @@ export interface NetworkMetadata {
    * listens): reached through the file system, from any namespace. @default undefined
    */
   readonly backendSocket?: string;
+  /**
+   * `true`: no backend; the agent's own server (nginx) in the namespace answers each client with
+   * its port's `metadata` (PortSpec.metadata), in the EC2 and OpenStack layouts cloud-init reads.
+   * Excludes `backendUrl` and `backendSocket`: one service listens on 169.254.169.254. @default undefined
+   */
+  readonly builtin?: boolean;
 }
 
 /**
@@ -109,6 +115,23 @@ export interface Port {
   readonly extraDhcpOpts: readonly ExtraDhcpOpt[];
   /** neutron's `dns_assignment`: one entry per fixed IP when the port has a DNS name. */
   readonly dnsAssignment?: readonly DnsAssignment[];
+}
+
+/**
+ * What the built-in metadata service serves a port's client at 169.254.169.254 (EC2 and
+ * OpenStack layouts). Not neutron data: neutron's metadata comes from nova. `userData` may hold
+ * secrets: it reaches no message, log or plan output.
+ */
+export interface PortMetadata {
+  /** Default: the port's id. */
+  readonly instanceId?: string;
+  /** Default: the port's DHCP host name, else neutron's `host-<ip with dashes>`. */
+  readonly hostname?: string;
+  readonly userData?: string;
+  /** OpenSSH public keys, one line each. */
+  readonly publicKeys?: readonly string[];
+  /** OpenStack `network_data.json`, as JSON text. */
+  readonly networkConfig?: string;
 }
 
 export interface Network {

@@ -353,3 +353,48 @@ describe('DhcpPort: tokens are not validated', () => {
     });
   });
 });
+
+describe('DhcpPort: metadata', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGqZ1pXlY0m7oGz9mYQ3sVq2b5r8m9cFhWZ3v2Rk0x1A alice';
+
+  it('writes metadata under snake_case names', () => {
+    const s = setup();
+    port(s, { metadata: { instanceId: 'i-1', hostname: 'web1', userData: '#cloud-config\n', publicKeys: [KEY], networkConfig: '{"links":[]}' } });
+    const [r] = resourcesOf(synth(s.stack).json, 'dhcpagent_port');
+    assert.deepEqual(r.metadata, { instance_id: 'i-1', hostname: 'web1', user_data: '#cloud-config\n', public_keys: [KEY], network_config: '{"links":[]}' });
+  });
+
+  it('refuses bad metadata naming field, value and what is allowed; user-data is never repeated', () => {
+    const s = setup();
+    const big = 'token: s3cret\n'.repeat(6000);
+    const err = assertRejects(
+      () => port(s, { metadata: { instanceId: 'a/b', userData: big } }),
+      { where: WHERE, path: 'metadata.instanceId', got: '"a/b"', allowed: /^an instance id/ },
+      { where: WHERE, path: 'metadata.userData', got: '"(value not shown: it may hold secrets)"', allowed: /^at most 65535 bytes/ },
+    );
+    assert.doesNotMatch(err.message, /s3cret/);
+  });
+
+  it('a token in one field leaves the others checked', () => {
+    const s = setup();
+    const secret = new TerraformVariable(s.stack, 'ud', { type: 'string', sensitive: true });
+    assertRejects(() => port(s, { metadata: { userData: secret.stringValue, publicKeys: ['nope'] } }), { where: WHERE, path: 'metadata.publicKeys[0]', got: '"nope"', allowed: /^an OpenSSH public key/ });
+  });
+});
+
+describe('DhcpPort: metadata in portable mode', () => {
+  it('refuses user-data while an agent is in provisioner mode (the carrier would print it in plans); the rest is carried', () => {
+    const stack = newStack();
+    const node = newNode(stack, 'n1', { mode: 'provisioner' });
+    const net = new DhcpNetwork(stack, 'net', { agents: [node], bridge: 'br-lab', subnets: [{ cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1' }] });
+    const err = assertRejects(() => new DhcpPort(stack, 'vm', { network: net, macAddress: 'fa:16:3e:65:29:6d', fixedIps: [{ ipAddress: '10.0.0.10' }], metadata: { userData: 'token: s3cret' } }), {
+      where: WHERE,
+      path: 'metadata.userData',
+      got: '"(value not shown: it may hold secrets)"',
+      allowed: /^unset while an agent of the network is in portable/,
+    });
+    assert.doesNotMatch(err.message, /s3cret/);
+    const ok = new DhcpPort(stack, 'vm-ok', { network: net, macAddress: 'fa:16:3e:65:29:6e', fixedIps: [{ ipAddress: '10.0.0.11' }], metadata: { instanceId: 'i-1' } });
+    assert.equal(ok.elements.length, 1);
+  });
+});

@@ -3,14 +3,16 @@
 # network's namespace next to dnsmasq, started, checked, reloaded and stopped here. Reads what
 # the network header renders — SIDECARS (the wanted names), SIDECAR_DIR, and sidecar_select
 # <name>, which sets SC_NAME, SC_LABEL, SC_CONF, SC_PID, SC_LOADED, SC_LOG, SC_UNIT,
-# SC_TEMPLATE, SC_SIG, SC_SHA, SC_BIN, SC_PKG and defines sc_argv and sc_spawn — and network-lib.sh's functions
+# SC_TEMPLATE, SC_SIG, SC_SHA, SC_BIN, SC_PKG, SC_TITLE and defines sc_argv and sc_spawn — and network-lib.sh's functions
 # (running, stop_pid, in_our_netns, ns_exists, flag, fail, step), NS and UNIT_DIR.
 # The functions set scpid (never pid, which is dnsmasq's in network-lib.sh).
 
 sc_key() { echo "sidecar_$(printf '%s' "$1" | tr - _)"; }
 file_sha() { [ -r "$1" ] && sha256sum < "$1" | cut -d' ' -f1; }
-# True when process $1's command line names $2 as one argument.
-names_arg() { tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2"; }
+# True when process $1's command line names $2 as one argument (or as one word of a title a
+# daemon wrote over its command line: sidecar paths hold no spaces).
+# shellcheck disable=SC2020 # both NUL and space become a newline, on purpose.
+names_arg() { tr '\0 ' '\n\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2"; }
 is_wanted() { case " $SIDECARS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The pid of the selected sidecar: its pid file names a live process whose command line holds
@@ -21,7 +23,9 @@ sidecar_pid() {
   running "$p" && names_arg "$p" "$SC_CONF" || return 1
   echo "$p"
 }
-sc_cmdline_ok() { sc_argv | cmp -s - "/proc/$1/cmdline"; }
+sc_cmdline_ok() {
+  if [ -n "$SC_TITLE" ]; then printf '%s\0' "$SC_TITLE" | cmp -s - "/proc/$1/cmdline"; else sc_argv | cmp -s - "/proc/$1/cmdline"; fi
+}
 # The running process loaded the config file as it is now.
 sc_loaded_ok() { [ "$(cat "$SC_LOADED" 2>/dev/null)" = "$(file_sha "$SC_CONF")" ]; }
 # Whether systemd supervises the selected sidecar (systemd runs and its template is installed).
@@ -57,6 +61,7 @@ sidecar_start_here() {
   if [ "$(stat -c %s "$SC_LOG" 2>/dev/null || echo 0)" -gt 262144 ]; then
     tail -n 200 "$SC_LOG" > "$SC_LOG.new" && mv -f "$SC_LOG.new" "$SC_LOG"
   fi
+  sc_stop_leftovers
   # Recorded before the start: a kill right after the start must not leave an older record.
   file_sha "$SC_CONF" > "$SC_LOADED"
   # The daemon must not keep the lock descriptors (the agent's 9, flock(1)'s 3 in the monitor):
@@ -65,6 +70,18 @@ sidecar_start_here() {
   i=0
   while ! scpid=$(sidecar_pid) && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   [ -n "$scpid" ] || fail "$SC_LABEL did not start (no live process named by $SC_PID): $(tail -n 5 "$SC_LOG" 2>/dev/null | tr '\n' ' ')"
+}
+
+# Processes of the selected sidecar's program left in the namespace by an instance that died
+# (nginx's workers outlive a master killed with SIGKILL and keep its port, so a new master
+# cannot bind): stopped before a start. Only sidecars run that program in the namespace.
+sc_stop_leftovers() {
+  ns_exists || return 0
+  bin=$(command -v "$SC_BIN") && bin=$(readlink -f "$bin") || return 0
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$bin" ] && stop_pid "$p"
+  done
+  return 0
 }
 
 # Brings sidecar $1 to its spec: started when not running (or running in an old namespace,

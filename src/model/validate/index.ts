@@ -36,6 +36,7 @@ export {
 export { checkMtu, checkLeaseDuration } from './numbers';
 export { validateSubnet } from './subnets';
 export { MAX_EXTRA_DHCP_OPTS, validatePort, type PortRules } from './ports';
+export { MAX_NETWORK_CONFIG_BYTES, MAX_PUBLIC_KEYS, MAX_USER_DATA_BYTES, metadataIssues } from './port-metadata';
 export { validateNetwork } from './networks';
 export { checkStatePath, checkUnixUser, checkNodeHost, checkInterfaceName, validateAgentOptions } from './agent-options';
 export { checkMetadataBackendUrl, checkMetadataBackendSocket, validateMetadata } from './metadata';

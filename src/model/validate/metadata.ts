@@ -34,11 +34,18 @@ export function checkMetadataBackendSocket(value: unknown, path: string): Valida
  */
 export function validateMetadata(m: NetworkMetadata | undefined, options: Pick<AgentOptions, 'enableIsolatedMetadata' | 'forceMetadata'>, network: Pick<Network, 'subnets'>, path: string): ValidationIssue[] {
   if (m === undefined) return [];
-  if (m === null || typeof m !== 'object') return [issue(path, m, 'an object with backendUrl or backendSocket')];
+  if (m === null || typeof m !== 'object') return [issue(path, m, 'an object with backendUrl or backendSocket, or builtin: true')];
   const issues: ValidationIssue[] = [];
   const url = m.backendUrl;
   const socket = m.backendSocket;
-  if ((url === undefined) === (socket === undefined)) {
+  const builtin = m.builtin;
+  if (builtin !== undefined) {
+    // The built-in server: no backend beside it (both would listen on 169.254.169.254:80).
+    if (builtin !== true) issues.push(issue(pathJoin(path, 'builtin'), builtin, 'true (the built-in metadata server), or unset'));
+    else if (url !== undefined || socket !== undefined) {
+      issues.push(issue(pathJoin(path, 'builtin'), builtin, `builtin alone: not with ${url !== undefined ? 'backendUrl' : 'backendSocket'} (one metadata service listens on 169.254.169.254: the built-in server or a proxy to a backend)`));
+    }
+  } else if ((url === undefined) === (socket === undefined)) {
     issues.push(issue(pathJoin(path, 'backendUrl'), url ?? null, `exactly one of backendUrl and backendSocket (${url === undefined ? 'neither' : 'both'} given)`));
   } else if (url !== undefined) {
     const i = checkMetadataBackendUrl(url, pathJoin(path, 'backendUrl'));
@@ -48,11 +55,11 @@ export function validateMetadata(m: NetworkMetadata | undefined, options: Pick<A
     if (i) issues.push(i);
   }
   // Named by the backend that was given: the field the user wrote (HCL has no `metadata` of its own).
-  const given = pathJoin(path, url !== undefined ? 'backendUrl' : 'backendSocket');
+  const given = pathJoin(path, builtin !== undefined ? 'builtin' : url !== undefined ? 'backendUrl' : 'backendSocket');
   if (!options.enableIsolatedMetadata && !options.forceMetadata) {
-    issues.push(issue(given, url ?? socket, 'a metadata backend only with enableIsolatedMetadata or forceMetadata, which put 169.254.169.254 on the DHCP device and route clients to it'));
+    issues.push(issue(given, builtin ?? url ?? socket, 'a metadata backend only with enableIsolatedMetadata or forceMetadata, which put 169.254.169.254 on the DHCP device and route clients to it'));
   } else if (isList(network.subnets) && !network.subnets.some((s) => s.enableDhcp && s.ipVersion === 4)) {
-    issues.push(issue(given, url ?? socket, 'a metadata backend only on a network with a DHCP-enabled IPv4 subnet (the proxy listens on 169.254.169.254)'));
+    issues.push(issue(given, builtin ?? url ?? socket, 'a metadata backend only on a network with a DHCP-enabled IPv4 subnet (the proxy listens on 169.254.169.254)'));
   }
   return issues;
 }

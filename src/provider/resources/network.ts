@@ -211,6 +211,14 @@ export const networkTable: Table = {
       description:
         'Like `metadata_backend_url`, the metadata service as a unix socket on the node (neutron\'s `metadata_proxy_socket`, where its metadata agent listens); haproxy connects to it as user `haproxy`. Unset: no proxy.',
     },
+    {
+      name: 'metadata_builtin',
+      type: t.bool,
+      presence: 'optional',
+      spec: ['metadata.builtin'],
+      description:
+        '`true`: the agent\'s own metadata server (nginx, in the namespace, on `169.254.169.254:80`) answers each client with its port\'s `metadata` (`dhcpagent_port`), in the EC2 and OpenStack layouts cloud-init reads; an address that is no port\'s gets 404. Needs `enable_isolated_metadata` or `force_metadata`. Not with `metadata_backend_url` / `metadata_backend_socket`. Unset: no built-in server.',
+    },
     { name: 'namespace', type: t.string, presence: 'computed', description: '`qdhcp-<network_id>`.' },
     { name: 'interface_name', type: t.string, presence: 'computed', description: 'The DHCP device inside the namespace (`ns-…`).' },
     { name: 'tap_name', type: t.string, presence: 'computed', description: 'The veth end on the bridge (`tap…`).' },
@@ -319,6 +327,7 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
   const vlanId = num(v.vlan_id);
   const backendUrl = str(v.metadata_backend_url);
   const backendSocket = str(v.metadata_backend_socket);
+  const builtin = bool(v.metadata_builtin);
   return {
     network: {
       id: networkId,
@@ -335,7 +344,9 @@ export function specFromValue(v: ObjectValue): NetworkSpec {
         ? { physicalInterface: physical, ...(vlanId !== undefined ? { vlanId } : {}), ...(bool(v.take_over_physical_interface) ? { takeOver: true } : {}) }
         : { bridge: str(v.bridge) ?? '' },
     options: optionsFromValue(v, c.statePath),
-    ...(backendUrl !== undefined || backendSocket !== undefined ? { metadata: { ...(backendUrl !== undefined ? { backendUrl } : {}), ...(backendSocket !== undefined ? { backendSocket } : {}) } } : {}),
+    ...(backendUrl !== undefined || backendSocket !== undefined || builtin !== undefined
+      ? { metadata: { ...(backendUrl !== undefined ? { backendUrl } : {}), ...(backendSocket !== undefined ? { backendSocket } : {}), ...(builtin !== undefined ? { builtin } : {}) } }
+      : {}),
   };
 }
 
@@ -431,6 +442,7 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     ...optionsToValue(spec.options),
     metadata_backend_url: spec.metadata?.backendUrl ?? null,
     metadata_backend_socket: spec.metadata?.backendSocket ?? null,
+    metadata_builtin: spec.metadata?.builtin ?? null,
   };
 }
 

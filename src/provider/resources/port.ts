@@ -9,7 +9,7 @@ import { readContext } from '../../agent/stored-network';
 import { validatePortSpec } from '../../agent/validate-spec';
 import { ValidationError, type ValidationIssue } from '../../model/errors';
 import { checkIp, validatePort } from '../../model/validate';
-import type { ExtraDhcpOpt, IpVersion, Port } from '../../model/types';
+import type { ExtraDhcpOpt, IpVersion, Port, PortMetadata } from '../../model/types';
 import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
@@ -81,6 +81,23 @@ export const portTable: Table = {
         ],
       },
     },
+    {
+      name: 'metadata',
+      presence: 'optional',
+      spec: ['metadata'],
+      description:
+        'What the built-in metadata service (the network\'s `metadata_builtin = true`) serves this port\'s client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port\'s addresses get 404. Changes rewrite this port\'s files only; they never restart dnsmasq.',
+      nested: {
+        nesting: 'single',
+        rows: [
+          { name: 'instance_id', type: t.string, presence: 'optional', spec: ['metadata.instanceId'], description: 'The instance id (EC2 `instance-id`, OpenStack `uuid`). Default: the port id.' },
+          { name: 'hostname', type: t.string, presence: 'optional', spec: ['metadata.hostname'], description: 'The host name cloud-init sets. Default: the port\'s `hostname`, else `host-<ip with dashes>`.' },
+          { name: 'user_data', type: t.string, presence: 'optional', sensitive: true, spec: ['metadata.userData'], description: 'User-data (a cloud-config, a script…), at most 65535 bytes. Sensitive: hidden in plan output and messages; on the node readable only by the metadata server\'s user.' },
+          { name: 'public_keys', type: t.list(t.string), presence: 'optional', spec: ['metadata.publicKeys'], description: 'OpenSSH public keys (one line each, as in a `.pub` file).' },
+          { name: 'network_config', type: t.string, presence: 'optional', spec: ['metadata.networkConfig'], description: 'OpenStack `network_data.json`, as JSON text (`jsonencode({ links = [...], networks = [...], services = [...] })`).' },
+        ],
+      },
+    },
     { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
   ],
 };
@@ -104,7 +121,22 @@ export function portSpecFromValue(v: ObjectValue): PortSpec {
     extraDhcpOpts: optsFrom(v.extra_dhcp_opts),
   };
   const hostname = str(v.hostname);
-  return { networkId: str(v.network_id) ?? '', statePath: c.statePath, port, ...(hostname !== undefined ? { hostname } : {}) };
+  const metadata = metadataFrom(v.metadata);
+  return { networkId: str(v.network_id) ?? '', statePath: c.statePath, port, ...(hostname !== undefined ? { hostname } : {}), ...(metadata ? { metadata } : {}) };
+}
+
+function metadataFrom(v: Value | undefined): PortMetadata | undefined {
+  if (v === null || v === undefined) return undefined;
+  const o = obj(v);
+  const keys = o.public_keys === null || o.public_keys === undefined ? undefined : list(o.public_keys).map((k) => str(k) ?? '');
+  const fields: [keyof PortMetadata, unknown][] = [
+    ['instanceId', str(o.instance_id)],
+    ['hostname', str(o.hostname)],
+    ['userData', str(o.user_data)],
+    ['publicKeys', keys],
+    ['networkConfig', str(o.network_config)],
+  ];
+  return Object.fromEntries(fields.filter(([, x]) => x !== undefined));
 }
 
 /**
@@ -112,7 +144,7 @@ export function portSpecFromValue(v: ObjectValue): PortSpec {
  * state path, address syntax, options. Only known values are checked.
  */
 function planTimeIssues(v: ObjectValue): ValidationIssue[] {
-  const parts: [string, Value | undefined][] = [['network_id', v.network_id], ['port_id', v.port_id], ['mac_address', v.mac_address], ['hostname', v.hostname], ['node', v.node]];
+  const parts: [string, Value | undefined][] = [['network_id', v.network_id], ['port_id', v.port_id], ['mac_address', v.mac_address], ['hostname', v.hostname], ['metadata', v.metadata], ['node', v.node]];
   if (parts.some(([, x]) => !known(x))) return [];
   const spec = portSpecFromValue(v);
   const issues = validatePortSpec(spec);
@@ -224,6 +256,8 @@ export const portResource: ResourceType = {
       hostname: hostnames.size === 1 ? [...hostnames][0] : null,
       device_owner: port.deviceOwner || null,
       extra_dhcp_opts: port.extraDhcpOpts.length ? port.extraDhcpOpts.map((o) => ({ opt_name: o.optName, opt_value: o.optValue, ip_version: o.ipVersion })) : null,
+      // Not read back from the node: user-data is a secret the provider never reads out.
+      metadata: null,
       drift: [],
     };
     return { imported: [{ state: normalise(state, null) }] };

@@ -77,6 +77,10 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly metadataBackendUrl?: string;
   /**
+  * `true`: the agent's own metadata server (nginx, in the namespace, on `169.254.169.254:80`) answers each client with its port's `metadata` (`dhcpagent_port`), in the EC2 and OpenStack layouts cloud-init reads; an address that is no port's gets 404. Needs `enable_isolated_metadata` or `force_metadata`. Not with `metadata_backend_url` / `metadata_backend_socket`. Unset: no built-in server.
+  */
+  readonly metadataBuiltin?: boolean | cdktf.IResolvable;
+  /**
   * MTU of the network, advertised to clients (`option:mtu`) and set on the veth pair. `0` or unset: not advertised.
   */
   readonly mtu?: number;
@@ -1406,6 +1410,7 @@ export class Network extends cdktf.TerraformResource {
     this._logDir = config.logDir;
     this._metadataBackendSocket = config.metadataBackendSocket;
     this._metadataBackendUrl = config.metadataBackendUrl;
+    this._metadataBuiltin = config.metadataBuiltin;
     this._mtu = config.mtu;
     this._name = config.name;
     this._networkId = config.networkId;
@@ -1725,6 +1730,22 @@ export class Network extends cdktf.TerraformResource {
     return this._metadataBackendUrl;
   }
 
+  // metadata_builtin - computed: false, optional: true, required: false
+  private _metadataBuiltin?: boolean | cdktf.IResolvable;
+  public get metadataBuiltin() {
+    return this.getBooleanAttribute('metadata_builtin');
+  }
+  public set metadataBuiltin(value: boolean | cdktf.IResolvable) {
+    this._metadataBuiltin = value;
+  }
+  public resetMetadataBuiltin() {
+    this._metadataBuiltin = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get metadataBuiltinInput() {
+    return this._metadataBuiltin;
+  }
+
   // mtu - computed: false, optional: true, required: false
   private _mtu?: number;
   public get mtu() {
@@ -1930,6 +1951,7 @@ export class Network extends cdktf.TerraformResource {
       log_dir: cdktf.stringToTerraform(this._logDir),
       metadata_backend_socket: cdktf.stringToTerraform(this._metadataBackendSocket),
       metadata_backend_url: cdktf.stringToTerraform(this._metadataBackendUrl),
+      metadata_builtin: cdktf.booleanToTerraform(this._metadataBuiltin),
       mtu: cdktf.numberToTerraform(this._mtu),
       name: cdktf.stringToTerraform(this._name),
       network_id: cdktf.stringToTerraform(this._networkId),
@@ -2047,6 +2069,12 @@ export class Network extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      metadata_builtin: {
+        value: cdktf.booleanToHclTerraform(this._metadataBuiltin),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       mtu: {
         value: cdktf.numberToHclTerraform(this._mtu),

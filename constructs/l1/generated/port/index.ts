@@ -29,6 +29,10 @@ export interface PortConfig extends cdktf.TerraformMetaArguments {
   */
   readonly macAddress: string;
   /**
+  * What the built-in metadata service (the network's `metadata_builtin = true`) serves this port's client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port's addresses get 404. Changes rewrite this port's files only; they never restart dnsmasq.
+  */
+  readonly metadata?: PortMetadata;
+  /**
   * The network the port is on (a `dhcpagent_network` on the same node).
   */
   readonly networkId: string;
@@ -356,6 +360,231 @@ export class PortFixedIpsList extends cdktf.ComplexList {
   */
   public get(index: number): PortFixedIpsOutputReference {
     return new PortFixedIpsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface PortMetadata {
+  /**
+  * The host name cloud-init sets. Default: the port's `hostname`, else `host-<ip with dashes>`.
+  */
+  readonly hostname?: string;
+  /**
+  * The instance id (EC2 `instance-id`, OpenStack `uuid`). Default: the port id.
+  */
+  readonly instanceId?: string;
+  /**
+  * OpenStack `network_data.json`, as JSON text (`jsonencode({ links = [...], networks = [...], services = [...] })`).
+  */
+  readonly networkConfig?: string;
+  /**
+  * OpenSSH public keys (one line each, as in a `.pub` file).
+  */
+  readonly publicKeys?: string[];
+  /**
+  * User-data (a cloud-config, a script…), at most 65535 bytes. Sensitive: hidden in plan output and messages; on the node readable only by the metadata server's user.
+  */
+  readonly userData?: string;
+}
+
+export function portMetadataToTerraform(struct?: PortMetadata | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    hostname: cdktf.stringToTerraform(struct!.hostname),
+    instance_id: cdktf.stringToTerraform(struct!.instanceId),
+    network_config: cdktf.stringToTerraform(struct!.networkConfig),
+    public_keys: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.publicKeys),
+    user_data: cdktf.stringToTerraform(struct!.userData),
+  }
+}
+
+export function portMetadataToHclTerraform(struct?: PortMetadata | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    hostname: {
+      value: cdktf.stringToHclTerraform(struct!.hostname),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    instance_id: {
+      value: cdktf.stringToHclTerraform(struct!.instanceId),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    network_config: {
+      value: cdktf.stringToHclTerraform(struct!.networkConfig),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    public_keys: {
+      value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.publicKeys),
+      isBlock: false,
+      type: "list",
+      storageClassType: "stringList",
+    },
+    user_data: {
+      value: cdktf.stringToHclTerraform(struct!.userData),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class PortMetadataOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): PortMetadata | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._hostname !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.hostname = this._hostname;
+    }
+    if (this._instanceId !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.instanceId = this._instanceId;
+    }
+    if (this._networkConfig !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.networkConfig = this._networkConfig;
+    }
+    if (this._publicKeys !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.publicKeys = this._publicKeys;
+    }
+    if (this._userData !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.userData = this._userData;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: PortMetadata | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._hostname = undefined;
+      this._instanceId = undefined;
+      this._networkConfig = undefined;
+      this._publicKeys = undefined;
+      this._userData = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._hostname = value.hostname;
+      this._instanceId = value.instanceId;
+      this._networkConfig = value.networkConfig;
+      this._publicKeys = value.publicKeys;
+      this._userData = value.userData;
+    }
+  }
+
+  // hostname - computed: false, optional: true, required: false
+  private _hostname?: string;
+  public get hostname() {
+    return this.getStringAttribute('hostname');
+  }
+  public set hostname(value: string) {
+    this._hostname = value;
+  }
+  public resetHostname() {
+    this._hostname = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get hostnameInput() {
+    return this._hostname;
+  }
+
+  // instance_id - computed: false, optional: true, required: false
+  private _instanceId?: string;
+  public get instanceId() {
+    return this.getStringAttribute('instance_id');
+  }
+  public set instanceId(value: string) {
+    this._instanceId = value;
+  }
+  public resetInstanceId() {
+    this._instanceId = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get instanceIdInput() {
+    return this._instanceId;
+  }
+
+  // network_config - computed: false, optional: true, required: false
+  private _networkConfig?: string;
+  public get networkConfig() {
+    return this.getStringAttribute('network_config');
+  }
+  public set networkConfig(value: string) {
+    this._networkConfig = value;
+  }
+  public resetNetworkConfig() {
+    this._networkConfig = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get networkConfigInput() {
+    return this._networkConfig;
+  }
+
+  // public_keys - computed: false, optional: true, required: false
+  private _publicKeys?: string[];
+  public get publicKeys() {
+    return this.getListAttribute('public_keys');
+  }
+  public set publicKeys(value: string[]) {
+    this._publicKeys = value;
+  }
+  public resetPublicKeys() {
+    this._publicKeys = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get publicKeysInput() {
+    return this._publicKeys;
+  }
+
+  // user_data - computed: false, optional: true, required: false
+  private _userData?: string;
+  public get userData() {
+    return this.getStringAttribute('user_data');
+  }
+  public set userData(value: string) {
+    this._userData = value;
+  }
+  public resetUserData() {
+    this._userData = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get userDataInput() {
+    return this._userData;
   }
 }
 export interface PortNode {
@@ -767,6 +996,7 @@ export class Port extends cdktf.TerraformResource {
     this._fixedIps.internalValue = config.fixedIps;
     this._hostname = config.hostname;
     this._macAddress = config.macAddress;
+    this._metadata.internalValue = config.metadata;
     this._networkId = config.networkId;
     this._node.internalValue = config.nodeAttribute;
     this._portId = config.portId;
@@ -860,6 +1090,22 @@ export class Port extends cdktf.TerraformResource {
     return this._macAddress;
   }
 
+  // metadata - computed: false, optional: true, required: false
+  private _metadata = new PortMetadataOutputReference(this, "metadata");
+  public get metadata() {
+    return this._metadata;
+  }
+  public putMetadata(value: PortMetadata) {
+    this._metadata.internalValue = value;
+  }
+  public resetMetadata() {
+    this._metadata.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get metadataInput() {
+    return this._metadata.internalValue;
+  }
+
   // network_id - computed: false, optional: false, required: true
   private _networkId?: string;
   public get networkId() {
@@ -910,6 +1156,7 @@ export class Port extends cdktf.TerraformResource {
       fixed_ips: cdktf.listMapper(portFixedIpsToTerraform, false)(this._fixedIps.internalValue),
       hostname: cdktf.stringToTerraform(this._hostname),
       mac_address: cdktf.stringToTerraform(this._macAddress),
+      metadata: portMetadataToTerraform(this._metadata.internalValue),
       network_id: cdktf.stringToTerraform(this._networkId),
       node: portNodeToTerraform(this._node.internalValue),
       port_id: cdktf.stringToTerraform(this._portId),
@@ -947,6 +1194,12 @@ export class Port extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      metadata: {
+        value: portMetadataToHclTerraform(this._metadata.internalValue),
+        isBlock: false,
+        type: "list",
+        storageClassType: "PortMetadata",
       },
       network_id: {
         value: cdktf.stringToHclTerraform(this._networkId),
