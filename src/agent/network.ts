@@ -9,12 +9,13 @@ import { canonicalJson } from './canonical-json';
 import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
 import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
+import { networkObservation } from './gather';
 import { NETWORK_LIB, STATE_PATH_LIB } from './shell';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
 import { lockedRunTimeoutMs, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
-import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
+import { checkGeneration, type HandlerOptions, type NetworkSpec, type ReadOptions } from './spec';
 import { assertDhcpAddressesFree, assertValidNetworkSpec } from './validate-spec';
 import { networkUnitTemplate } from './systemd-units';
 
@@ -114,9 +115,14 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
 }
 
 /** Observes the network; `null` when nothing of it is left on the node. Changes nothing. */
-export async function readNetwork(host: Host, spec: NetworkSpec): Promise<NetworkState | null> {
+export async function readNetwork(host: Host, spec: NetworkSpec, opts: ReadOptions = {}): Promise<NetworkState | null> {
   assertValidNetworkSpec(spec);
   const d = deriveNetwork(spec);
+  if (opts.gatherings) {
+    const seen = networkObservation(await opts.gatherings.of(host, spec.options.statePath), d);
+    // No directory: what else is left of the network (namespace, devices) only its own observation tells.
+    if (seen) return stateFromObservation(d, spec, seen);
+  }
   const script = new Script().add(networkHeader(d), NETWORK_LIB).step('observe').add('observe').toString();
   const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script), 'observe');
   return stateFromObservation(d, spec, parseSections(result.stdout));
