@@ -8,7 +8,7 @@ import { canonicalIp } from '../model/ip';
 import { canonicalJson } from './canonical-json';
 import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
-import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
+import { DNS_LOG_MARKER, deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
 import { networkObservation } from './gather';
 import { NETWORK_LIB, STATE_PATH_LIB } from './shell';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
@@ -108,6 +108,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
     s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
   }
   if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
+  s.add(d.dnsLog ? sh`printf '%s\n' ${d.dnsLog} > ${`${dir}/${DNS_LOG_MARKER}`}` : sh`rm -f ${`${dir}/${DNS_LOG_MARKER}`}`);
   // Where systemd runs, dnsmasq is the main process of the network's unit (see systemd-units.ts).
   s.writeFile(`${dir}/.unit-template.new`, networkUnitTemplate(statePath)).add('install_unit_template "$DIR/.unit-template.new"');
   s.add('bump_serial serial netserial', 'ensure', 'observe');
