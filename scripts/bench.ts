@@ -1,15 +1,17 @@
 /**
- * `npm run bench`: provider mode vs portable (provisioner) mode on the same stacks, on one lab
- * node of this machine. For each size N networks × M ports and each mode, `--runs` times:
- * synthesize the stack with the constructs, then with terraform on the synthesized stack
- * (cdktf's own CLI is left out: it adds the same ~1.5 s synth + wrapper cost to both modes):
+ * `npm run bench`: the provider against Terraform's own floor, on one lab node of this machine.
+ * For each size N networks × M ports and each variant (this build's provider, `--compare`d
+ * bundles, portable mode with `--modes`), `--runs` times: synthesize the stack with the
+ * constructs, then with terraform on the synthesized stack (cdktf's own CLI is left out):
  *   apply (first deploy, verified by leases on a sample of ports) · a no-op plan with refresh
- *   (the drift check; portable mode: `dhcp-agent drift`) · adding one port (terraform apply,
- *   and the port handler's own time on the node) · destroy;
- * plus the peak RSS of the provider (or CLI) processes and the SSH connections opened.
- * Prints medians as a table and writes all figures as JSON.
+ *   (portable mode: `dhcp-agent drift`) · adding one port (and the port handler's own time on
+ *   the node) · destroy (or, with `--skip-destroy`, the lab made again);
+ * and the same commands on as many `terraform_data` resources (the floor). Each command's wall
+ * time and CPU-seconds of terraform, the provider and the node (bench-cpu.ts: cgroups) are
+ * printed next to the floor's, with the ratios, and written as JSON with the machine.
  *
- *   npm run bench -- [--sizes 20x10,50x20] [--runs 3] [--modes provider,provisioner] [--out bench-results/bench.json]
+ *   npm run bench -- [--sizes 10x20,50x20] [--runs 3] [--modes provider,provisioner]
+ *     [--compare before=/path/to/provider.cjs] [--skip-destroy] [--lab bench] [--out bench-results/bench.json]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,7 +125,7 @@ function sampleRss(rss: Sampled): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/provider\.cjs|cli\.cjs|terraform-provider-dhcpagent/.test(cmd)) continue;
+      if (Number(pid) === process.pid || !/provider\.cjs|cli\.cjs|terraform-provider-dhcpagent/.test(cmd)) continue;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (hwm) rss.peakKiB = Math.max(rss.peakKiB, Number(hwm[1]));
       if (!rss.nativeCrypto && /provider\.cjs/.test(cmd) && readFileSync(`/proc/${pid}/maps`, 'utf8').includes('sshcrypto.node')) rss.nativeCrypto = true;
@@ -149,6 +151,8 @@ async function must<T extends { code: number; output: string }>(what: string, p:
 
 /** CPU groups of this bench (null where cgroups cannot be made: CPU columns then say n/a). */
 let cpu: CpuAccounting | null = null;
+/** `--skip-destroy`: the lab is made again instead (a destroy of 1,000 ports takes minutes). */
+let skipDestroy = false;
 
 const op = (r: { ms: number; cpu: Record<Side, number> }): Op => ({ s: r.ms / 1000, cpu: r.cpu });
 
@@ -230,7 +234,7 @@ async function run(lab: Lab, variant: Variant, size: Size, runIndex: number, wor
   await pool.closeAll();
   count();
 
-  const destroy = await must('terraform destroy', terraform(dir, ['destroy', '-auto-approve'], env, rss));
+  const destroy = skipDestroy ? { ms: NaN, cpu: { terraform: NaN, provider: NaN, node: NaN } } : await must('terraform destroy', terraform(dir, ['destroy', '-auto-approve'], env, rss));
   const sshDestroy = count();
   rmSync(base, { recursive: true, force: true });
   return {
@@ -263,7 +267,7 @@ async function floor(size: Size, runIndex: number, workdir: string): Promise<Run
   const plan = await must('terraform plan (floor)', terraform(dir, ['plan', '-detailed-exitcode'], env, rss));
   write(count + 1);
   const add = await must('terraform apply (floor, one more)', terraform(dir, ['apply', '-auto-approve'], env, rss));
-  const destroy = await must('terraform destroy (floor)', terraform(dir, ['destroy', '-auto-approve'], env, rss));
+  const destroy = skipDestroy ? { ms: NaN, cpu: { terraform: NaN, provider: NaN, node: NaN } } : await must('terraform destroy (floor)', terraform(dir, ['destroy', '-auto-approve'], env, rss));
   rmSync(dir, { recursive: true, force: true });
   const none = { apply: 0, plan: 0, addPort: 0, destroy: 0 };
   return { apply: op(apply), leasesOk: '-', plan: op(plan), planExit: plan.code, addPort: op(add), addPortNodeMs: NaN, addPortRoundTripMs: NaN, destroy: op(destroy), peakRssMiB: NaN, ssh: none, nativeCrypto: false };
@@ -300,9 +304,11 @@ async function main(): Promise<void> {
       compare: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
       lab: { type: 'string', default: LAB },
+      'skip-destroy': { type: 'boolean', default: false },
     },
   });
   LAB = values.lab;
+  skipDestroy = values['skip-destroy'];
   const sizes = values.sizes.split(',').map((s) => {
     const [n, m] = s.split('x').map(Number);
     if (!(n >= 1 && n <= 250 && m >= 1 && m <= 200)) throw new Error(`--sizes: got ${JSON.stringify(s)}; NxM with 1 ≤ N ≤ 250 networks and 1 ≤ M ≤ 200 ports`);
@@ -324,8 +330,12 @@ async function main(): Promise<void> {
   const accounting = CpuAccounting.create(`dhcp-agent-${LAB}`);
   if (typeof accounting === 'string') say(accounting);
   else cpu = accounting;
-  const lab = await labUp({ name: LAB });
-  if (cpu) cpu.join('node', Number(readFileSync(join(lab.node(0).dir, 'sshd.pid'), 'utf8').trim()));
+  const up = async () => {
+    const l = await labUp({ name: LAB });
+    if (cpu) cpu.join('node', Number(readFileSync(join(l.node(0).dir, 'sshd.pid'), 'utf8').trim()));
+    return l;
+  };
+  let lab = await up();
   const results: { size: Size; variant: Variant; runs: RunFigures[] }[] = [];
   try {
     for (const size of sizes) {
@@ -336,6 +346,10 @@ async function main(): Promise<void> {
           const f = variant.mode === 'floor' ? await floor(size, r, workdir) : await run(lab, variant, size, r, workdir);
           say(`  ${OPS.map(([k, name]) => `${name} ${f[k].s.toFixed(1)} s (CPU ${secs(f[k].cpu.terraform)}/${secs(f[k].cpu.provider)}/${secs(f[k].cpu.node)})`).join(', ')}; leases ${f.leasesOk}; ssh2 native crypto ${f.nativeCrypto ? 'loaded' : 'not seen'}`);
           figures.push(f);
+          if (skipDestroy && variant.mode !== 'floor') {
+            await labDown(LAB);
+            lab = await up();
+          }
         }
         results.push({ size, variant, runs: figures });
       }
