@@ -326,7 +326,8 @@ async function main(): Promise<void> {
   ];
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, terraform: TERRAFORM, loadAverage: loadavg() };
   say(`bench on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${runs} run(s) per size and variant`);
-  const workdir = join(root, '.e2e', 'bench');
+  // One directory per lab: two benches on one machine keep apart.
+  const workdir = join(root, '.e2e', `bench-${LAB}`);
   const accounting = CpuAccounting.create(`dhcp-agent-${LAB}`);
   if (typeof accounting === 'string') say(accounting);
   else cpu = accounting;

@@ -42,7 +42,7 @@ describe('network disable on a lab node', { skip }, () => {
       const { deleted } = await agent.deleteNetwork(host, net);
       ms.push(Number(process.hrtime.bigint() - start) / 1e6);
       assert.equal(deleted, true);
-      assert.equal(pidAlive(created.dnsmasqPid!), false, 'dnsmasq stopped');
+      assert.equal(pidAlive(created.dnsmasqPid), false, 'dnsmasq stopped');
       assert.equal(netnsExists(`qdhcp-${NET}`), false, 'namespace gone');
       assert.equal(existsSync(`${node.statePath}/dhcp/${NET}`), false, 'files gone');
     }
