@@ -1,19 +1,21 @@
 /**
- * `npm run bench`: provider mode vs portable (provisioner) mode on the same stacks, on one lab
- * node of this machine. For each size N networks × M ports and each mode, `--runs` times:
- * synthesize the stack with the constructs, then with terraform on the synthesized stack
- * (cdktf's own CLI is left out: it adds the same ~1.5 s synth + wrapper cost to both modes):
+ * `npm run bench`: the provider against Terraform's own floor, on one lab node of this machine.
+ * For each size N networks × M ports and each variant (this build's provider, `--compare`d
+ * bundles, portable mode with `--modes`), `--runs` times: synthesize the stack with the
+ * constructs, then with terraform on the synthesized stack (cdktf's own CLI is left out):
  *   apply (first deploy, verified by leases on a sample of ports) · a no-op plan with refresh
- *   (the drift check; portable mode: `dhcp-agent drift`) · adding one port (terraform apply,
- *   and the port handler's own time on the node) · destroy;
- * plus the peak RSS of the provider (or CLI) processes and the SSH connections opened.
- * Prints medians as a table and writes all figures as JSON.
+ *   (portable mode: `dhcp-agent drift`) · adding one port (and the port handler's own time on
+ *   the node) · destroy (or, with `--skip-destroy`, the lab made again);
+ * and the same commands on as many `terraform_data` resources (the floor). Each command's wall
+ * time and CPU-seconds of terraform, the provider and the node (bench-cpu.ts: cgroups) are
+ * printed next to the floor's, with the ratios, and written as JSON with the machine.
  *
- *   npm run bench -- [--sizes 20x10,50x20] [--runs 3] [--modes provider,provisioner] [--out bench-results/bench.json]
+ *   npm run bench -- [--sizes 10x20,50x20] [--runs 3] [--modes provider,provisioner]
+ *     [--compare before=/path/to/provider.cjs] [--skip-destroy] [--lab bench] [--out bench-results/bench.json]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
@@ -22,27 +24,43 @@ import * as agent from '../src/agent';
 import { SshPool } from '../src/host';
 import { labDown, labUp, type Lab, type LabNode } from '../src/lab';
 import { cdktfEnv } from './cdktf-env';
+import { CpuAccounting, spent, type Side } from './bench-cpu';
 
 const root = resolve(__dirname, '..');
 const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
-const LAB = 'bench';
+let LAB = 'bench';
 
 interface Size {
   readonly networks: number;
   readonly ports: number;
 }
 
+/** One Terraform command: wall seconds and CPU-seconds per side. */
+interface Op {
+  readonly s: number;
+  readonly cpu: Record<Side, number>;
+}
+
 interface RunFigures {
-  applyS: number;
+  apply: Op;
   leasesOk: string;
-  planS: number;
+  plan: Op;
   planExit: number;
-  addPortS: number;
+  addPort: Op;
   addPortNodeMs: number;
   addPortRoundTripMs: number;
-  destroyS: number;
+  destroy: Op;
   peakRssMiB: number;
   ssh: { apply: number; plan: number; addPort: number; destroy: number };
+  /** Whether a provider process had ssh2's native cipher addon loaded. */
+  nativeCrypto: boolean;
+}
+
+/** What is measured: the provider (a bundle), portable mode, or Terraform's floor (as many terraform_data). */
+interface Variant {
+  readonly label: string;
+  readonly mode: AgentMode | 'floor';
+  readonly providerJs?: string;
 }
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -77,31 +95,40 @@ function synthesize(outdir: string, node: LabNode, mode: AgentMode, size: Size, 
   return join(outdir, 'stacks', 'bench');
 }
 
-/** Runs terraform in `dir`, sampling the peak RSS of provider / CLI processes meanwhile. */
-function terraform(dir: string, args: string[], env: NodeJS.ProcessEnv, rss: { peakKiB: number }): Promise<{ code: number; ms: number; output: string }> {
+/** Runs terraform in `dir` (in its CPU group), sampling the peak RSS of provider / CLI processes meanwhile. */
+function terraform(dir: string, args: string[], env: NodeJS.ProcessEnv, rss: Sampled): Promise<{ code: number; ms: number; output: string; cpu: Record<Side, number> }> {
   const start = performance.now();
+  const before = cpu?.read();
   // VmHWM is a high-water mark: a sample a second loses nothing, and scanning /proc more often
   // would take CPU from what is measured (2 cores).
   const sampler = setInterval(() => sampleRss(rss), 1000);
+  const enter = cpu ? `echo $$ > '${cpu.procs('terraform')}'; ` : '';
   return new Promise((done) => {
-    const child = spawn(TERRAFORM, [...args, '-input=false', '-no-color'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', `${enter}exec "$0" "$@"`, TERRAFORM, ...args, '-input=false', '-no-color'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('close', (code) => {
       clearInterval(sampler);
-      done({ code: code ?? -1, ms: performance.now() - start, output });
+      const used = before && cpu ? spent(before, cpu.read()) : { terraform: NaN, provider: NaN, node: NaN };
+      done({ code: code ?? -1, ms: performance.now() - start, output, cpu: used });
     });
   });
 }
 
-function sampleRss(rss: { peakKiB: number }): void {
+interface Sampled {
+  peakKiB: number;
+  nativeCrypto: boolean;
+}
+
+function sampleRss(rss: Sampled): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/provider\.cjs|cli\.cjs|terraform-provider-dhcpagent/.test(cmd)) continue;
+      if (Number(pid) === process.pid || !/provider\.cjs|cli\.cjs|terraform-provider-dhcpagent/.test(cmd)) continue;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (hwm) rss.peakKiB = Math.max(rss.peakKiB, Number(hwm[1]));
+      if (!rss.nativeCrypto && /provider\.cjs/.test(cmd) && readFileSync(`/proc/${pid}/maps`, 'utf8').includes('sshcrypto.node')) rss.nativeCrypto = true;
     } catch {
       // exited meanwhile
     }
@@ -122,13 +149,26 @@ async function must<T extends { code: number; output: string }>(what: string, p:
   return r;
 }
 
-async function run(lab: Lab, mode: AgentMode, size: Size, runIndex: number, workdir: string): Promise<RunFigures> {
+/** CPU groups of this bench (null where cgroups cannot be made: CPU columns then say n/a). */
+let cpu: CpuAccounting | null = null;
+/** `--skip-destroy`: the lab is made again instead (a destroy of 1,000 ports takes minutes). */
+let skipDestroy = false;
+
+const op = (r: { ms: number; cpu: Record<Side, number> }): Op => ({ s: r.ms / 1000, cpu: r.cpu });
+
+async function run(lab: Lab, variant: Variant, size: Size, runIndex: number, workdir: string): Promise<RunFigures> {
+  const mode = variant.mode as AgentMode;
   const node = lab.node(0);
-  const env = cdktfEnv(workdir, { DHCP_AGENT_PROVIDER_JS: join(root, 'dist', 'provider.cjs'), DHCP_AGENT_CLI_JS: join(root, 'dist', 'cli.cjs'), TF_IN_AUTOMATION: '1' });
-  const base = join(workdir, `${mode}-${size.networks}x${size.ports}-${runIndex}`);
+  const env = cdktfEnv(workdir, {
+    DHCP_AGENT_PROVIDER_JS: variant.providerJs ?? join(root, 'dist', 'provider.cjs'),
+    DHCP_AGENT_CLI_JS: join(root, 'dist', 'cli.cjs'),
+    TF_IN_AUTOMATION: '1',
+    ...(cpu ? { DHCP_AGENT_NODE: cpu.providerNode(workdir) } : {}),
+  });
+  const base = join(workdir, `${variant.label}-${size.networks}x${size.ports}-${runIndex}`);
   rmSync(base, { recursive: true, force: true });
   const dir = synthesize(join(base, 'out'), node, mode, size, false);
-  const rss = { peakKiB: 0 };
+  const rss: Sampled = { peakKiB: 0, nativeCrypto: false };
   await must('terraform init', terraform(dir, ['init'], env, rss));
 
   let ssh = sshAccepts(node);
@@ -151,11 +191,12 @@ async function run(lab: Lab, mode: AgentMode, size: Size, runIndex: number, work
     await vm.remove();
   }
 
-  let plan: { code: number; ms: number; output: string };
+  let plan: { code: number; ms: number; output: string; cpu: Record<Side, number> };
   if (mode === 'provider') {
     plan = await must('terraform plan', terraform(dir, ['plan', '-detailed-exitcode'], env, rss));
   } else {
     const start = performance.now();
+    const before = cpu?.read();
     const r = await new Promise<{ code: number; output: string }>((done) => {
       const c = spawn(process.execPath, [join(root, 'dist', 'cli.cjs'), 'drift', '--dir', dir], { env: { ...env, TERRAFORM_BIN: TERRAFORM }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -164,7 +205,7 @@ async function run(lab: Lab, mode: AgentMode, size: Size, runIndex: number, work
       c.on('close', (code) => done({ code: code ?? -1, output: out }));
     });
     if (r.code !== 0) throw new Error(`dhcp-agent drift exited ${r.code}:\n${r.output}`);
-    plan = { ...r, ms: performance.now() - start };
+    plan = { ...r, ms: performance.now() - start, cpu: before && cpu ? spent(before, cpu.read()) : { terraform: NaN, provider: NaN, node: NaN } };
   }
   const sshPlan = count();
 
@@ -193,21 +234,43 @@ async function run(lab: Lab, mode: AgentMode, size: Size, runIndex: number, work
   await pool.closeAll();
   count();
 
-  const destroy = await must('terraform destroy', terraform(dir, ['destroy', '-auto-approve'], env, rss));
+  const destroy = skipDestroy ? { ms: NaN, cpu: { terraform: NaN, provider: NaN, node: NaN } } : await must('terraform destroy', terraform(dir, ['destroy', '-auto-approve'], env, rss));
   const sshDestroy = count();
   rmSync(base, { recursive: true, force: true });
   return {
-    applyS: apply.ms / 1000,
+    apply: op(apply),
     leasesOk: `${ok}/${sample.length}`,
-    planS: plan.ms / 1000,
+    plan: op(plan),
     planExit: plan.code,
-    addPortS: add.ms / 1000,
+    addPort: op(add),
     addPortNodeMs: median(nodeMs),
     addPortRoundTripMs: median(roundTrip),
-    destroyS: destroy.ms / 1000,
+    destroy: op(destroy),
     peakRssMiB: rss.peakKiB / 1024,
     ssh: { apply: sshApply, plan: sshPlan, addPort: sshAdd, destroy: sshDestroy },
+    nativeCrypto: rss.nativeCrypto,
   };
+}
+
+/** Terraform's floor: as many `terraform_data` resources as the stack has (node, networks, ports), the same four commands. */
+async function floor(size: Size, runIndex: number, workdir: string): Promise<RunFigures> {
+  const dir = join(workdir, `floor-${size.networks}x${size.ports}-${runIndex}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const count = 1 + size.networks + size.networks * size.ports;
+  const write = (n: number) => writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ resource: { terraform_data: { r: { count: n, input: '${count.index}' } } } }));
+  const env = cdktfEnv(workdir, { TF_IN_AUTOMATION: '1' });
+  const rss: Sampled = { peakKiB: 0, nativeCrypto: false };
+  write(count);
+  await must('terraform init (floor)', terraform(dir, ['init'], env, rss));
+  const apply = await must('terraform apply (floor)', terraform(dir, ['apply', '-auto-approve'], env, rss));
+  const plan = await must('terraform plan (floor)', terraform(dir, ['plan', '-detailed-exitcode'], env, rss));
+  write(count + 1);
+  const add = await must('terraform apply (floor, one more)', terraform(dir, ['apply', '-auto-approve'], env, rss));
+  const destroy = skipDestroy ? { ms: NaN, cpu: { terraform: NaN, provider: NaN, node: NaN } } : await must('terraform destroy (floor)', terraform(dir, ['destroy', '-auto-approve'], env, rss));
+  rmSync(dir, { recursive: true, force: true });
+  const none = { apply: 0, plan: 0, addPort: 0, destroy: 0 };
+  return { apply: op(apply), leasesOk: '-', plan: op(plan), planExit: plan.code, addPort: op(add), addPortNodeMs: NaN, addPortRoundTripMs: NaN, destroy: op(destroy), peakRssMiB: NaN, ssh: none, nativeCrypto: false };
 }
 
 function median(xs: number[]): number {
@@ -215,68 +278,106 @@ function median(xs: number[]): number {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
 
+const OPS = [
+  ['apply', 'first apply'],
+  ['plan', 'no-op plan'],
+  ['addPort', 'add 1 port'],
+  ['destroy', 'destroy'],
+] as const;
+
+function medianOp(ops: Op[]): Op {
+  const m = (f: (o: Op) => number) => median(ops.map(f));
+  return { s: m((o) => o.s), cpu: { terraform: m((o) => o.cpu.terraform), provider: m((o) => o.cpu.provider), node: m((o) => o.cpu.node) } };
+}
+
+const cpuTotal = (o: Op) => o.cpu.terraform + o.cpu.provider + o.cpu.node;
+const secs = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {
-      sizes: { type: 'string', default: '20x10,50x20' },
+      sizes: { type: 'string', default: '10x20,50x20' },
       runs: { type: 'string', default: '3' },
-      modes: { type: 'string', default: 'provider,provisioner' },
+      modes: { type: 'string', default: 'provider' },
+      // Another provider bundle to measure beside this one, as label=path (e.g. an older build).
+      compare: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
+      lab: { type: 'string', default: LAB },
+      'skip-destroy': { type: 'boolean', default: false },
     },
   });
+  LAB = values.lab;
+  skipDestroy = values['skip-destroy'];
   const sizes = values.sizes.split(',').map((s) => {
     const [n, m] = s.split('x').map(Number);
     if (!(n >= 1 && n <= 250 && m >= 1 && m <= 200)) throw new Error(`--sizes: got ${JSON.stringify(s)}; NxM with 1 ≤ N ≤ 250 networks and 1 ≤ M ≤ 200 ports`);
     return { networks: n, ports: m };
   });
   const runs = Number(values.runs);
-  const modes = values.modes.split(',') as AgentMode[];
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, terraform: TERRAFORM };
-  say(`bench on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ${runs} run(s) per size and mode`);
-  const workdir = join(root, '.e2e', 'bench');
-  const lab = await labUp({ name: LAB });
-  const results: { size: Size; mode: AgentMode; runs: RunFigures[] }[] = [];
+  const variants: Variant[] = [
+    ...values.compare.map((c): Variant => {
+      const eq = c.indexOf('=');
+      if (eq < 1) throw new Error(`--compare: got ${JSON.stringify(c)}; label=path of a provider bundle`);
+      return { label: c.slice(0, eq), mode: 'provider', providerJs: resolve(c.slice(eq + 1)) };
+    }),
+    ...values.modes.split(',').map((m): Variant => ({ label: m, mode: m as AgentMode })),
+    { label: 'floor', mode: 'floor' },
+  ];
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, terraform: TERRAFORM, loadAverage: loadavg() };
+  say(`bench on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${runs} run(s) per size and variant`);
+  // One directory per lab: two benches on one machine keep apart.
+  const workdir = join(root, '.e2e', `bench-${LAB}`);
+  const accounting = CpuAccounting.create(`dhcp-agent-${LAB}`);
+  if (typeof accounting === 'string') say(accounting);
+  else cpu = accounting;
+  const up = async () => {
+    const l = await labUp({ name: LAB });
+    if (cpu) cpu.join('node', Number(readFileSync(join(l.node(0).dir, 'sshd.pid'), 'utf8').trim()));
+    return l;
+  };
+  let lab = await up();
+  const results: { size: Size; variant: Variant; runs: RunFigures[] }[] = [];
   try {
     for (const size of sizes) {
-      for (const mode of modes) {
+      for (const variant of variants) {
         const figures: RunFigures[] = [];
         for (let r = 0; r < runs; r++) {
-          say(`${size.networks} networks × ${size.ports} ports, ${mode} mode, run ${r + 1}/${runs} …`);
-          const f = await run(lab, mode, size, r, workdir);
-          say(`  apply ${f.applyS.toFixed(1)} s (leases ${f.leasesOk}), plan ${f.planS.toFixed(1)} s, add port ${f.addPortS.toFixed(1)} s (node ${f.addPortNodeMs} ms), destroy ${f.destroyS.toFixed(1)} s, peak RSS ${f.peakRssMiB.toFixed(0)} MiB, SSH ${JSON.stringify(f.ssh)}`);
+          say(`${size.networks} networks × ${size.ports} ports, ${variant.label}, run ${r + 1}/${runs} …`);
+          const f = variant.mode === 'floor' ? await floor(size, r, workdir) : await run(lab, variant, size, r, workdir);
+          say(`  ${OPS.map(([k, name]) => `${name} ${f[k].s.toFixed(1)} s (CPU ${secs(f[k].cpu.terraform)}/${secs(f[k].cpu.provider)}/${secs(f[k].cpu.node)})`).join(', ')}; leases ${f.leasesOk}; ssh2 native crypto ${f.nativeCrypto ? 'loaded' : 'not seen'}`);
           figures.push(f);
+          if (skipDestroy && variant.mode !== 'floor') {
+            await labDown(LAB);
+            lab = await up();
+          }
         }
-        results.push({ size, mode, runs: figures });
+        results.push({ size, variant, runs: figures });
       }
     }
   } finally {
     await labDown(LAB);
+    cpu?.remove();
     rmSync(workdir, { recursive: true, force: true });
   }
-  const rows = results.map(({ size, mode, runs: f }) => ({
-    size: `${size.networks}×${size.ports}`,
-    mode,
-    apply: median(f.map((x) => x.applyS)),
-    plan: median(f.map((x) => x.planS)),
-    addPort: median(f.map((x) => x.addPortS)),
-    addPortNodeMs: median(f.map((x) => x.addPortNodeMs)),
-    destroy: median(f.map((x) => x.destroyS)),
-    rss: Math.max(...f.map((x) => x.peakRssMiB)),
-    ssh: f[0].ssh,
-    leases: f.map((x) => x.leasesOk).join(' '),
-  }));
   const table = [
-    '| stack | mode | first apply | no-op plan / drift check | add 1 port (apply) | port handler on node | destroy | peak RSS | SSH connections (apply/plan/add/destroy) | leases checked |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.size} | ${r.mode} | ${r.apply.toFixed(1)} s | ${r.plan.toFixed(1)} s | ${r.addPort.toFixed(1)} s | ${r.addPortNodeMs.toFixed(0)} ms | ${r.destroy.toFixed(1)} s | ${r.rss.toFixed(0)} MiB | ${r.ssh.apply}/${r.ssh.plan}/${r.ssh.addPort}/${r.ssh.destroy} | ${r.leases} |`),
+    '| stack | resources | variant | command | wall | CPU-s terraform / provider / node | CPU-s total | floor wall | floor CPU-s | × floor (wall) | × floor (CPU) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const size of sizes) {
-    const p = rows.find((r) => r.size === `${size.networks}×${size.ports}` && r.mode === 'provider');
-    const q = rows.find((r) => r.size === `${size.networks}×${size.ports}` && r.mode === 'provisioner');
-    if (p && q) table.push('', `${size.networks}×${size.ports}: provider mode's first apply is ${(q.apply / p.apply).toFixed(1)}× faster than portable mode's.`);
+    const resources = 1 + size.networks + size.networks * size.ports;
+    const fl = results.find((r) => r.size === size && r.variant.mode === 'floor')!;
+    for (const { variant, runs: f } of results.filter((r) => r.size === size && r.variant.mode !== 'floor')) {
+      for (const [k, name] of OPS) {
+        const o = medianOp(f.map((x) => x[k]));
+        const base = medianOp(fl.runs.map((x) => x[k]));
+        table.push(
+          `| ${size.networks}×${size.ports} | ${resources} | ${variant.label} | ${name} | ${o.s.toFixed(1)} s | ${secs(o.cpu.terraform)} / ${secs(o.cpu.provider)} / ${secs(o.cpu.node)} | ${secs(cpuTotal(o))} | ${base.s.toFixed(1)} s | ${secs(cpuTotal(base))} | ${(o.s / base.s).toFixed(1)} | ${(cpuTotal(o) / cpuTotal(base)).toFixed(1)} |`,
+        );
+      }
+    }
   }
-  say(`\nMedians of ${runs} run(s); terraform apply/plan/destroy on the synthesized stack, parallelism 10.\n`);
+  say(`\nMedians of ${runs} run(s); terraform apply/plan/destroy on the synthesized stack, parallelism 10; the floor is as many terraform_data resources.\n`);
   say(table.join('\n'));
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), machine, runsPerCell: runs, results, table: table.join('\n') }, null, 2));

@@ -10,7 +10,7 @@
  * loads in ~100 ms, where resolving hundreds of modules from node_modules (or compiling
  * TypeScript with tsx) takes 3x that.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -43,13 +43,28 @@ export async function bundleProvider(options = {}) {
       __PACKAGE_VERSION__: JSON.stringify(version),
       __NODE_SHELL_FILES__: JSON.stringify(readShellFiles()),
     },
-    // ssh2's optional native addons: it falls back to pure JavaScript when they cannot load.
+    // ssh2's optional native addons: it falls back to pure JavaScript when they cannot load
+    // (the cipher addon is copied beside the bundle, see copySshCrypto).
     external: ['cpu-features', '*.node'],
     logLevel: 'warning',
     // protobufjs probes for optional modules through eval("require"); nothing to bundle there.
     logOverride: { 'direct-eval': 'silent' },
   });
+  copySshCrypto(outfile);
   return outfile;
+}
+
+/**
+ * ssh2's native cipher addon (built by npm install where a compiler was there), where the bundled
+ * ssh2 looks for it: `require('./crypto/build/Release/sshcrypto.node')` beside the bundle. Without
+ * it ssh2 ciphers in pure JavaScript, which was the provider's main CPU cost on big refreshes.
+ */
+function copySshCrypto(outfile) {
+  const addon = join(root, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
+  if (!existsSync(addon)) return;
+  const target = join(dirname(outfile), 'crypto/build/Release/sshcrypto.node');
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(addon, target);
 }
 
 function parseArgs(argv) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { applyNetwork, applyNode, applyPort, deleteNetwork, deleteNode, deletePort, deriveNetwork, readNetwork, readNode, readPort, setupScript, type NetworkSpec } from '../src/agent';
 import { monitorScript } from '../src/agent/monitor';
 import { cronInstall, cronRemove } from '../src/agent/node';
+import { gatherScript } from '../src/agent/gather';
 import type { ExecResult, Host } from '../src/host/types';
 import { networkSpec, portSpec } from '../test/support/specs';
 
@@ -64,6 +65,7 @@ async function main(out: string): Promise<void> {
   write('monitor.sh', monitorScript(STATE, 30));
   write('cron-install.sh', cronInstall(STATE));
   write('cron-remove.sh', cronRemove(STATE));
+  write('gather.sh', gatherScript(STATE));
 
   const recorded = (prefix: string, stdout: string) => {
     let n = 0;

@@ -16,6 +16,7 @@ import { prelude } from './script';
 import { COMMON_LIB } from './shell';
 import { lockFileParts } from './stored-network';
 import { monitorUnitName } from './systemd-units';
+import { DNS_LOG_MARKER } from './network-script';
 
 /** Seconds a network's `setup.sh check` may take before the monitor counts it as unhealthy. */
 export const MONITOR_CHECK_TIMEOUT_S = 20;
@@ -62,6 +63,7 @@ export function monitorScript(statePath: string, intervalSeconds: number): strin
       REPAIR_TIMEOUT: MONITOR_REPAIR_TIMEOUT_S,
       LOCK_WAIT: MONITOR_LOCK_WAIT_S,
       LOG_MAX: MONITOR_LOG_MAX_BYTES,
+      DNS_LOG_MARKER,
     }) +
       COMMON_LIB +
       shellFile('agent/sh/monitor.sh'),

@@ -170,6 +170,13 @@ function defaultGateway(subnets: readonly Subnet[], version: 4 | 6, addresses: r
   return '';
 }
 
+/**
+ * The file in a network's directory that names its `dhcp_dns_log` (written by apply when
+ * `dnsmasq_base_log_dir` is set, removed otherwise): the process monitor looks after the log of
+ * those networks only, without running anything for the others.
+ */
+export const DNS_LOG_MARKER = 'dns-log';
+
 /** Past this size the process monitor rotates a network's `dhcp_dns_log` (one old copy kept). */
 export const DNS_LOG_MAX_BYTES = 10 * 1024 * 1024;
 

@@ -8,13 +8,14 @@ import { canonicalIp } from '../model/ip';
 import { canonicalJson } from './canonical-json';
 import { contextCache, lockFile, networkDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
-import { deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
+import { DNS_LOG_MARKER, deriveNetwork, networkHeader, setupScript, type DerivedNetwork } from './network-script';
+import { networkObservation } from './gather';
 import { NETWORK_LIB, STATE_PATH_LIB } from './shell';
 import { renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue } from './queue';
 import { lockedRunTimeoutMs, Script, sha256 } from './script';
 import { keyValues, parseSections, sectionPairs, sectionText } from './sections';
-import { checkGeneration, type HandlerOptions, type NetworkSpec } from './spec';
+import { checkGeneration, type HandlerOptions, type NetworkSpec, type ReadOptions } from './spec';
 import { assertDhcpAddressesFree, assertValidNetworkSpec } from './validate-spec';
 import { networkUnitTemplate } from './systemd-units';
 import { sidecarDrift, sidecarLayout, sidecarUnitTemplate } from './sidecar';
@@ -115,6 +116,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
     s.add(writePortFilesCommand(d.portsDir, port.id, renderPortFiles(port, d.ctx, now)));
   }
   if (generation !== undefined) s.writeFile(`${dir}/generation`, generation);
+  s.add(d.dnsLog ? sh`printf '%s\n' ${d.dnsLog} > ${`${dir}/${DNS_LOG_MARKER}`}` : sh`rm -f ${`${dir}/${DNS_LOG_MARKER}`}`);
   // Where systemd runs, dnsmasq is the main process of the network's unit (see systemd-units.ts).
   s.writeFile(`${dir}/.unit-template.new`, networkUnitTemplate(statePath)).add('install_unit_template "$DIR/.unit-template.new"');
   // The sidecars' config files (their digest decides whether ensure restarts them) and units.
@@ -129,9 +131,15 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
 }
 
 /** Observes the network; `null` when nothing of it is left on the node. Changes nothing. */
-export async function readNetwork(host: Host, spec: NetworkSpec): Promise<NetworkState | null> {
+export async function readNetwork(host: Host, spec: NetworkSpec, opts: ReadOptions = {}): Promise<NetworkState | null> {
   assertValidNetworkSpec(spec);
   const d = deriveNetwork(spec);
+  // The gathering holds no sidecar's process facts: a network with sidecars is read by itself.
+  if (opts.gatherings && d.sidecars.length === 0) {
+    const seen = networkObservation(await opts.gatherings.of(host, spec.options.statePath), d);
+    // No directory: what else is left of the network (namespace, devices) only its own observation tells.
+    if (seen) return stateFromObservation(d, spec, seen);
+  }
   const script = new Script().add(networkHeader(d), NETWORK_LIB).step('observe').add('observe').toString();
   const result = checkResult(host.label, `network ${spec.network.id}`, await host.run(script), 'observe');
   return stateFromObservation(d, spec, parseSections(result.stdout));

@@ -23,6 +23,8 @@ import { validatePortSpec } from './validate-spec';
 import { PORT_METADATA_LIB, metadataCommand, metadataDrift, metadataHeader, observeMetadataCommand, portMetadataTree } from './port-metadata';
 import { effectivePort } from './effective-port';
 import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
+import { portObservation, type PortObservation } from './gather';
+import type { ReadOptions } from './spec';
 
 export interface PortState {
   readonly portId: string;
@@ -202,9 +204,14 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
 }
 
 /** Observes a port on the node; `null` when the port (or its network) is not there. Changes nothing. */
-export async function readPort(host: Host, spec: PortSpec): Promise<PortState | null> {
+export async function readPort(host: Host, spec: PortSpec, opts: ReadOptions = {}): Promise<PortState | null> {
   preflight(spec);
   const { statePath, networkId } = spec;
+  if (opts.gatherings) {
+    const seen = portObservation(await opts.gatherings.of(host, statePath), networkId, spec.port.id);
+    // The gathering does not look at metadata trees: where the network serves metadata, the port is read by itself.
+    if (!spec.metadata && !servesMetadata(seen.networkText)) return portStateFrom(spec, seen);
+  }
   const dir = networkDir(statePath, networkId);
   const base = `${portsDir(statePath, networkId)}/${spec.port.id}`;
   const script = new Script()
@@ -221,15 +228,30 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
     );
   const result = checkResult(host.label, `port ${spec.port.id}`, await host.run(script.toString()), 'observe port');
   const sec = parseSections(result.stdout);
-  const networkText = sectionText(sec, 'network');
-  const portText = sectionText(sec, 'port');
+  const shas = new Map((sec.get('sha') ?? []).filter((l) => l.trim()).map((l) => l.trim().split(' ') as [string, string]));
+  return portStateFrom(spec, { networkText: sectionText(sec, 'network'), portText: sectionText(sec, 'port'), shas, metadata: sec.get('metadata') ?? [] });
+}
+
+/** Whether the network kept on the node (its `network.json`) has the built-in metadata server. */
+function servesMetadata(networkText: string): boolean {
+  try {
+    return (JSON.parse(networkText) as NetworkSpec).metadata?.builtin === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A port's state from what was observed of it (by its own read, or a node's gathering). */
+function portStateFrom(spec: PortSpec, seen: PortObservation): PortState | null {
+  const { networkId } = spec;
+  const { networkText, portText, shas } = seen;
   if (!networkText || !portText) return null;
   const drift: string[] = [];
   let networkSpec: NetworkSpec;
   try {
     networkSpec = JSON.parse(networkText) as NetworkSpec;
   } catch {
-    return { portId: spec.port.id, networkId, drift: [`${dir}/network.json is not valid JSON; re-apply the network`] };
+    return { portId: spec.port.id, networkId, drift: [`${networkDir(spec.statePath, networkId)}/network.json is not valid JSON; re-apply the network`] };
   }
   let kept: Port | null = null;
   try {
@@ -243,12 +265,11 @@ export async function readPort(host: Host, spec: PortSpec): Promise<PortState | 
   if (kept && wanted.json !== renderPortFiles(kept, rctx, 0).json) {
     drift.push(`the port kept on the node differs from the spec (MAC, addresses, name or options changed outside this configuration)`);
   }
-  const shas = new Map((sec.get('sha') ?? []).filter((l) => l.trim()).map((l) => l.trim().split(' ') as [string, string]));
   for (const [kind, label] of [['host', 'host'], ['addn', 'addn_hosts'], ['opts', 'opts']] as const) {
     const have = shas.get(kind);
     if (!have || have === 'missing') drift.push(`the port's ${label} fragment is missing on the node`);
     else if (have !== sha256(wanted[kind])) drift.push(`the port's ${label} fragment on the node differs from the spec`);
   }
-  drift.push(...metadataDrift(effective, portMetadataTree(spec, effective), sec.get('metadata') ?? []));
+  drift.push(...metadataDrift(effective, portMetadataTree(spec, effective), seen.metadata ?? []));
   return { portId: spec.port.id, networkId, drift };
 }

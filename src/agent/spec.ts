@@ -5,6 +5,7 @@
  * for rendering port fragments.
  */
 import type { AgentOptions, Network, NetworkMetadata, Port, PortMetadata } from '../model/types';
+import type { Gatherings } from './gather';
 
 /** How the network's tap device reaches the physical network. */
 export type Attachment =
@@ -80,6 +81,16 @@ export interface HandlerOptions {
    * ExistsError, and the object stays as it is. @default false (converge whatever is there)
    */
   readonly create?: boolean;
+}
+
+/** Options of the reads. */
+export interface ReadOptions {
+  /**
+   * Where the node's gathering of this operation is kept: the read then compares what one
+   * script gathered for every network and port of the node (see gather.ts) instead of observing
+   * its own resource. @default none (the read observes the node itself)
+   */
+  readonly gatherings?: Gatherings;
 }
 
 const GENERATION = /^[A-Za-z0-9._-]{1,128}$/;

@@ -8,6 +8,7 @@ import type { ProviderDefinition } from './resource';
 import { networkResource, nodeResource, portResource } from './resources';
 import { parseGoneNodes, type ProviderData } from './resources/reachability';
 import { list } from './resources/values';
+import { Gatherings } from '../agent/gather';
 import { schemaOf, type Table } from './table';
 import { PROVIDER_TYPE_NAME, providerVersion } from './version';
 
@@ -36,7 +37,8 @@ export const definition: ProviderDefinition<ProviderData> = {
     );
   },
   configure(config) {
-    return { data: { goneNodes: parseGoneNodes(list(config.gone_nodes)).keys } };
+    // A new gathering per configuration: one per Terraform operation (see resources/gathered.ts).
+    return { data: { goneNodes: parseGoneNodes(list(config.gone_nodes)).keys, gatherings: new Gatherings() } };
   },
   resources: [nodeResource, networkResource, portResource],
 };

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # neutron's ProcessMonitor as a shell loop (see monitor.ts). monitor.ts renders monitor.sh:
 # the prelude, the variables (STATE, INTERVAL, PIDFILE, LOG, SELF, UNIT, BACKOFF, the lock
-# file's LOCK_PREFIX and LOCK_SUFFIX, the time limits), common.sh's functions, then this.
+# file's LOCK_PREFIX and LOCK_SUFFIX, the time limits, DNS_LOG_MARKER), common.sh's functions, then this.
 # Usage: monitor.sh loop (foreground) | start (background, once) | once | stop | down
 
 running_pid() {
@@ -33,8 +33,9 @@ run_once() {
     id=$(basename "$d")
     # Root runs it: never a script someone else could have written.
     if [ "$(stat -c %u "$d/setup.sh")" != 0 ]; then log "network $id: $d/setup.sh is not owned by root; not running it"; continue; fi
-    # Every network's dnsmasq log (dnsmasq_base_log_dir) is kept bounded, before the health check.
-    if out=$(timeout "$CHECK_TIMEOUT" sh "$d/setup.sh" rotate-log 2>&1) && [ -n "$out" ]; then log "network $id: $out"; fi
+    # Every network's dnsmasq log (dnsmasq_base_log_dir) is kept bounded, before the health check;
+    # only networks that have one (apply names it in $DNS_LOG_MARKER) cost a process for it.
+    if [ -f "$d/$DNS_LOG_MARKER" ] && out=$(timeout "$CHECK_TIMEOUT" sh "$d/setup.sh" rotate-log 2>&1) && [ -n "$out" ]; then log "network $id: $out"; fi
     if timeout "$CHECK_TIMEOUT" sh "$d/setup.sh" check >/dev/null 2>&1; then rm -f "$BACKOFF/$id"; continue; fi
     waiting "$id" && continue
     log "network $id is not healthy; running setup.sh"

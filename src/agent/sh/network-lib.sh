@@ -43,11 +43,17 @@ in_our_netns() {
 }
 cmdline_ok() { expected_cmdline | cmp -s - "/proc/$1/cmdline"; }
 # True while process $1 exists and has not exited (a zombie waiting for its parent has exited).
-running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# Builtins only: stop_pid polls it.
+running() {
+  st=
+  { read -r st < "/proc/$1/stat"; } 2>/dev/null || return 1
+  case "${st##*) }" in Z*) return 1 ;; esac
+}
+# Polled every 10 ms (dnsmasq exits within a few on TERM), for at most 5 s before KILL.
 stop_pid() {
   kill "$1" 2>/dev/null || return 0
   i=0
-  while running "$1" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  while running "$1" && [ "$i" -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
   if running "$1"; then kill -9 "$1" 2>/dev/null || true; fi
 }
 # Other dnsmasq processes in the namespace (an earlier agent's, or neutron's own when adopting).
@@ -378,13 +384,6 @@ ensure_checksum_rule() {
   ip netns exec "$NS" "$1" -w -t mangle -C "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill 2>/dev/null ||
     ip netns exec "$NS" "$1" -w -t mangle -A "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill
 }
-remove_checksum_rules() {
-  for t in iptables ip6tables; do
-    ip netns exec "$NS" "$t" -w -t mangle -D POSTROUTING -j "$CHAIN" 2>/dev/null || true
-    ip netns exec "$NS" "$t" -w -t mangle -F "$CHAIN" 2>/dev/null || true
-    ip netns exec "$NS" "$t" -w -t mangle -X "$CHAIN" 2>/dev/null || true
-  done
-}
 
 # Fast health check for the process monitor: namespace present, dnsmasq alive in it with the
 # expected command line, the sidecars as wanted (sidecar.sh).
@@ -409,8 +408,7 @@ teardown() {
   pid=$(dnsmasq_pid) || pid=
   [ -z "$pid" ] || stop_pid "$pid"
   for p in $(stray_dnsmasq); do stop_pid "$p"; done
-  step iptables
-  if ns_exists; then remove_checksum_rules; fi
+  # The CHECKSUM rules live in the namespace, which goes below (neutron's disable leaves them to it too).
   step veth
   # Another network's device of the same name is not this network's to delete.
   owned_by_other "$TAP" || ip link del "$TAP" 2>/dev/null || true

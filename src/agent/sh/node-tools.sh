@@ -9,6 +9,8 @@ if command -v ip >/dev/null 2>&1 && ! ip -j link show lo >/dev/null 2>&1; then e
 need iptables 'iptables (Debian/Ubuntu: iptables)'
 need dnsmasq 'dnsmasq (Debian/Ubuntu: dnsmasq-base)'
 for c in flock setsid base64 sha256sum cmp awk sed; do need "$c" "$c (coreutils/util-linux/diffutils)"; done
+# The refresh gathers a node's files with them (src/agent/sh/gather.sh).
+for c in tar gzip; do need "$c" "$c (Debian/Ubuntu: $c)"; done
 if command -v dnsmasq >/dev/null 2>&1; then
   v=$(dnsmasq_version)
   if [ -z "$v" ]; then echo "missing a dnsmasq that reports its version"

@@ -32,15 +32,21 @@ function inferType(value: Value, path: AttributePath): CtyType {
 
 const UNKNOWN_EXT = new ExtData(0, new Uint8Array([0]));
 
+// The codec's hot path (every attribute of every value Terraform sends) creates no closures: the
+// bundle's keepNames wraps each one in a naming call (esbuild's `__name`), once per call.
+function mismatch(path: AttributePath, type: CtyType, value: Value): CtyValueError {
+  return new CtyValueError(path, `expected ${typeToString(type)}, got ${describe(value)}`);
+}
+
+
 export function toWire(value: Value | undefined, type: CtyType, path: AttributePath, flavour: Flavour): unknown {
   if (value === null || value === undefined) return null;
   if (value instanceof Unknown) {
     if (flavour === 'json') throw new CtyValueError(path, 'unknown values cannot be encoded as JSON');
     return UNKNOWN_EXT;
   }
-  const mismatch = () => new CtyValueError(path, `expected ${typeToString(type)}, got ${describe(value)}`);
   if (type === 'string') {
-    if (typeof value !== 'string') throw mismatch();
+    if (typeof value !== 'string') throw mismatch(path, type, value);
     return value;
   }
   if (type === 'number') {
@@ -56,10 +62,10 @@ export function toWire(value: Value | undefined, type: CtyType, path: AttributeP
       return flavour === 'json' ? new RawJsonNumber(numberToDecimal(value)) : numberToDecimal(value);
     }
     if (value instanceof PreciseNumber) return flavour === 'json' ? new RawJsonNumber(value.text) : value.text;
-    throw mismatch();
+    throw mismatch(path, type, value);
   }
   if (type === 'bool') {
-    if (typeof value !== 'boolean') throw mismatch();
+    if (typeof value !== 'boolean') throw mismatch(path, type, value);
     return value;
   }
   if (type === 'dynamic') {
@@ -69,26 +75,30 @@ export function toWire(value: Value | undefined, type: CtyType, path: AttributeP
     return flavour === 'msgpack' ? [Buffer.from(typeJson, 'utf8'), inner] : { type: new RawJson(typeJson), value: inner };
   }
   if ('list' in type || 'set' in type) {
-    if (!Array.isArray(value)) throw mismatch();
+    if (!Array.isArray(value)) throw mismatch(path, type, value);
     const element = 'list' in type ? type.list : type.set;
-    return value.map((item, i) => toWire(item, element, child(path, i), flavour));
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = toWire(value[i], element, child(path, i), flavour);
+    return out;
   }
   if ('tuple' in type) {
-    if (!Array.isArray(value) || value.length !== type.tuple.length) throw mismatch();
-    return value.map((item, i) => toWire(item, type.tuple[i], child(path, i), flavour));
+    if (!Array.isArray(value) || value.length !== type.tuple.length) throw mismatch(path, type, value);
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = toWire(value[i], type.tuple[i], child(path, i), flavour);
+    return out;
   }
-  if (!isObjectValue(value)) throw mismatch();
+  if (!isObjectValue(value)) throw mismatch(path, type, value);
   const out: Record<string, unknown> = {};
   if ('map' in type) {
     for (const [key, item] of Object.entries(value)) setOwn(out, key, toWire(item, type.map, child(path, { key }), flavour));
     return out;
   }
-  for (const name of Object.keys(value)) {
+  for (const name in value) {
     if (!Object.hasOwn(type.object, name)) {
       throw new CtyValueError(child(path, name), `attribute is not in the schema (allowed: ${Object.keys(type.object).join(', ') || 'none'})`);
     }
   }
-  for (const [name, attrType] of Object.entries(type.object)) out[name] = toWire(value[name], attrType, child(path, name), flavour);
+  for (const name in type.object) out[name] = toWire(value[name], type.object[name], child(path, name), flavour);
   return out;
 }
 

@@ -59,44 +59,50 @@ function wireNumber(raw: unknown, path: AttributePath): number | PreciseNumber {
   throw new CtyValueError(path, `expected number, got ${describe(raw)}`);
 }
 
+// No closures on the hot path (see marshal.ts): the bundle's keepNames names each one per call.
+function mismatch(path: AttributePath, type: CtyType, raw: unknown): CtyValueError {
+  return new CtyValueError(path, `expected ${typeToString(type)}, got ${describe(raw)}`);
+}
+
 export function fromWire(raw: unknown, type: CtyType, path: AttributePath, opts: DecodeOptions): Value {
   if (raw === null || raw === undefined) return null;
   if (raw instanceof ExtData) return refinementsFrom(raw, path);
-  const mismatch = () => new CtyValueError(path, `expected ${typeToString(type)}, got ${describe(raw)}`);
   if (type === 'string') {
     if (typeof raw === 'string') return raw;
     if (opts.flavour === 'json' && (typeof raw === 'boolean' || typeof raw === 'number')) return String(raw);
     if (opts.flavour === 'json' && raw instanceof PreciseNumber) return raw.text;
-    throw mismatch();
+    throw mismatch(path, type, raw);
   }
   if (type === 'number') return wireNumber(raw, path);
   if (type === 'bool') {
     if (typeof raw === 'boolean') return raw;
     if (opts.flavour === 'json' && (raw === 'true' || raw === 'false')) return raw === 'true';
-    throw mismatch();
+    throw mismatch(path, type, raw);
   }
   if (type === 'dynamic') return dynamicFromWire(raw, path, opts);
   if ('list' in type || 'set' in type) {
-    if (!Array.isArray(raw)) throw mismatch();
+    if (!Array.isArray(raw)) throw mismatch(path, type, raw);
     const element = 'list' in type ? type.list : type.set;
-    return raw.map((item, i) => fromWire(item, element, child(path, i), opts));
+    const out = new Array<Value>(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = fromWire(raw[i], element, child(path, i), opts);
+    return out;
   }
   if ('tuple' in type) {
-    if (!Array.isArray(raw) || raw.length !== type.tuple.length) throw mismatch();
-    return raw.map((item, i) => fromWire(item, type.tuple[i], child(path, i), opts));
+    if (!Array.isArray(raw) || raw.length !== type.tuple.length) throw mismatch(path, type, raw);
+    const out = new Array<Value>(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = fromWire(raw[i], type.tuple[i], child(path, i), opts);
+    return out;
   }
-  if (typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array || raw instanceof PreciseNumber) throw mismatch();
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array || raw instanceof PreciseNumber) throw mismatch(path, type, raw);
   const entries = raw as Record<string, unknown>;
   const out: ObjectValue = {};
   if ('map' in type) {
     for (const [key, item] of Object.entries(entries)) setOwn(out, key, fromWire(item, type.map, child(path, { key }), opts));
     return out;
   }
-  for (const [name, attrType] of Object.entries(type.object)) {
-    out[name] = fromWire(entries[name], attrType, child(path, name), opts);
-  }
+  for (const name in type.object) out[name] = fromWire(entries[name], type.object[name], child(path, name), opts);
   if (!opts.ignoreUnknownAttributes) {
-    for (const name of Object.keys(entries)) {
+    for (const name in entries) {
       if (!Object.hasOwn(type.object, name)) {
         throw new CtyValueError(child(path, name), `unsupported attribute (the type has ${Object.keys(type.object).join(', ') || 'no attributes'})`);
       }

@@ -27,6 +27,7 @@ import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planD
 import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
+import { readOptions, writing } from './gathered';
 import { bool, known, list, num, obj, str, strings } from './values';
 
 const OBSERVED = ['dnsmasq_pid', 'port_count'];
@@ -499,10 +500,10 @@ export const networkResource: ResourceType = {
     }
     try {
       if (req.action === 'delete') {
-        await onNode(c, (host) => deleteNetwork(host, specFromValue(state)));
+        await onNode(c, writing(ctx.provider, c, (host) => deleteNetwork(host, specFromValue(state))));
         return { newState: null };
       }
-      const st = await onNode(c, (host) => applyNetwork(host, specFromValue(state), { create: req.action === 'create' }));
+      const st = await onNode(c, writing(ctx.provider, c, (host) => applyNetwork(host, specFromValue(state), { create: req.action === 'create' })));
       if (st.drift.length) {
         return { newState: withObservation(state, st), diagnostics: [errorDiagnostic(`${what}: the node did not converge`, st.drift.join('\n'))] };
       }
@@ -521,7 +522,7 @@ export const networkResource: ResourceType = {
     // Never contacted: its plan (a delete, as the node left the network's agents) says so.
     if (isGone(ctx.provider, c)) return { newState: req.current };
     try {
-      const st = await onNode(c, (host) => readNetwork(host, specFromValue(req.current)));
+      const st = await onNode(c, (host) => readNetwork(host, specFromValue(req.current), readOptions(ctx.provider)));
       return { newState: st ? withObservation(req.current, st) : null, private: reachedPrivate() };
     } catch (err) {
       return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };

@@ -12,6 +12,7 @@ import { isGone, isUnreachable, keepWhenUnreachable, onNode, planOnUnreachable, 
 import type { ApplyResult, ChangeAction, ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
+import { writing } from './gathered';
 import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { planWithDrift, operationLabel } from './drift-plan';
 import { diagnosticsFor } from './errors';
@@ -120,7 +121,7 @@ export const nodeResource: ResourceType = {
     if (gone(ctx.provider, state)) return applyGone(req.action, state, req.prior, c);
     try {
       if (req.action === 'delete') {
-        const { networksLeft } = await onNode(c, (host) => deleteNode(host, nodeSpecFromValue(state)));
+        const { networksLeft } = await onNode(c, writing(ctx.provider, c, (host) => deleteNode(host, nodeSpecFromValue(state))));
         if (networksLeft.length) {
           return {
             newState: null,
@@ -134,7 +135,7 @@ export const nodeResource: ResourceType = {
         }
         return { newState: null };
       }
-      const st = await onNode(c, (host) => applyNode(host, nodeSpecFromValue(state)));
+      const st = await onNode(c, writing(ctx.provider, c, (host) => applyNode(host, nodeSpecFromValue(state))));
       return { newState: observed(state, { ...st, drift: [] }), diagnostics: st.drift.length ? [warningDiagnostic(`${nodeLabel(c)}: still differs after apply`, st.drift.join('\n'))] : [] };
     } catch (err) {
       return { newState: req.prior, diagnostics: diagnosticsFor(what, err, RENAMES) };

@@ -20,6 +20,7 @@ import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { diagnosticsFor, importHint } from './errors';
 import { parseImportId } from './import-id';
+import { readOptions, writing } from './gathered';
 import { known, list, num, obj, str } from './values';
 
 export const portTable: Table = {
@@ -214,10 +215,10 @@ export const portResource: ResourceType = {
     }
     try {
       if (req.action === 'delete') {
-        await onNode(c, (host) => deletePort(host, portSpecFromValue(state)));
+        await onNode(c, writing(ctx.provider, c, (host) => deletePort(host, portSpecFromValue(state))));
         return { newState: null };
       }
-      const st = await onNode(c, (host) => applyPort(host, portSpecFromValue(state), { create: req.action === 'create' }));
+      const st = await onNode(c, writing(ctx.provider, c, (host) => applyPort(host, portSpecFromValue(state), { create: req.action === 'create' })));
       const kept = st.port!.fixedIps;
       return { newState: { ...state, fixed_ips: list(state.fixed_ips).map((f, i) => ({ ...obj(f), subnet_id: kept[i]?.subnetId ?? null })), drift: [...st.drift] } };
     } catch (err) {
@@ -231,7 +232,7 @@ export const portResource: ResourceType = {
     // Never contacted: its plan (a delete, as the node left the network's agents) says so.
     if (isGone(ctx.provider, c)) return { newState: req.current };
     try {
-      const st = await onNode(c, (host) => readPort(host, portSpecFromValue(req.current)));
+      const st = await onNode(c, (host) => readPort(host, portSpecFromValue(req.current), readOptions(ctx.provider)));
       return { newState: st ? { ...req.current, drift: [...st.drift] } : null, private: reachedPrivate() };
     } catch (err) {
       return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };

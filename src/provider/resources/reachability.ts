@@ -11,6 +11,7 @@
  *   contacted for their networks and ports: deleting those only drops them from state.
  */
 import { HostError, type Host } from '../../host/types';
+import type { Gatherings } from '../../agent/gather';
 import { isError } from '../../model/errors';
 import { errorDiagnostic, warningDiagnostic, type Diagnostic } from '../diagnostics';
 import type { ObjectValue, Value } from '../cty';
@@ -146,6 +147,8 @@ export function planOnUnreachable(c: NodeConnection, subject: string, priorPriva
 export interface ProviderData {
   /** `host:port` of every node declared gone for good. */
   readonly goneNodes: ReadonlySet<string>;
+  /** What this operation gathered on its nodes (see gathered.ts). */
+  readonly gatherings?: Gatherings;
 }
 
 /**

@@ -1,0 +1,67 @@
+# shellcheck shell=sh
+# One look at everything the agent keeps on this node, for every network at once: what the
+# reads of all networks and ports of a refresh compare (src/agent/gather.ts turns it into what
+# observe() in network-lib.sh prints for one network). Changes nothing. Raw data only: names
+# that depend on a network's spec (devices, the wanted command line) are picked out in Node.
+# Set before it (gather.ts): STATE, LOCK_PREFIX, LOCK_SUFFIX, UNIT_PREFIX, UNIT_SUFFIX,
+# UNIT_DIR, UNIT_TEMPLATE, and common.sh's functions.
+
+# Inside a network's namespace: its devices and addresses, default routes, accept_ra of every
+# device, and the mangle table (the CHECKSUM rules).
+# shellcheck disable=SC2016 # Expanded by the shell that runs inside the namespace.
+IN_NS='
+echo @@addr; ip -j addr show 2>/dev/null || true; echo
+echo @@route4; ip -j -4 route show default 2>/dev/null || true; echo
+echo @@route6; ip -j -6 route show default 2>/dev/null || true; echo
+echo @@accept_ra; if cd /proc/sys/net/ipv6/conf 2>/dev/null; then grep -H . -- */accept_ra 2>/dev/null || true; fi
+echo @@mangle4; iptables-save -t mangle 2>/dev/null || true
+echo @@mangle6; ip6tables-save -t mangle 2>/dev/null || true
+'
+
+# The files, as one compressed tar (leases and logs left out: reads only ask whether leases exist).
+echo @@files
+if [ -d "$STATE/dhcp" ]; then
+  (cd "$STATE/dhcp" && tar -cz --exclude=leases --exclude='*.leases' --exclude='dnsmasq.log*' --exclude='*.tmp.*' --exclude='.*.lock' -f - . 2>/dev/null | base64) || true
+fi
+echo @@links; ip -j -d link show 2>/dev/null || true; echo
+echo @@supervised; if under_systemd && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ]; then echo 1; else echo 0; fi
+units=
+for dir in "$STATE"/dhcp/*/; do
+  [ -d "$dir" ] || continue
+  dir=${dir%/}
+  id=${dir##*/}
+  ns=qdhcp-$id
+  echo "@@net $id"
+  if [ -e "$dir/leases" ]; then echo "leases 1"; fi
+  if [ -d "$dir/ports/.txn" ] && flock -n "$LOCK_PREFIX$id$LOCK_SUFFIX" true; then echo "txn 1"; fi
+  p=
+  if [ -r "$dir/pid" ]; then { read -r p < "$dir/pid"; } 2>/dev/null || true; fi
+  case "$p" in '' | *[!0-9]*) p= ;; esac
+  comm=
+  if [ -n "$p" ]; then { read -r comm < "/proc/$p/comm"; } 2>/dev/null || comm=; fi
+  if [ "$comm" = dnsmasq ]; then
+    echo "pid $p"
+    echo "cmdline $(base64 -w0 < "/proc/$p/cmdline" 2>/dev/null || true)"
+    # shellcheck disable=SC2046 # One inode a line, joined by the word splitting.
+    echo "inodes" $(stat -L -c %i "/proc/$p/ns/net" "/run/netns/$ns" 2>/dev/null || true)
+  fi
+  if ip -n "$ns" link show lo >/dev/null 2>&1; then
+    echo "ns 1"
+    printf 'dnsmasqs'
+    for q in $(ip netns pids "$ns" 2>/dev/null || true); do
+      c=
+      { read -r c < "/proc/$q/comm"; } 2>/dev/null || c=
+      if [ "$c" = dnsmasq ]; then printf ' %s' "$q"; fi
+    done
+    echo
+    echo "@@in $id"
+    ip netns exec "$ns" sh -c "$IN_NS" 2>/dev/null || true
+  fi
+  units="$units $UNIT_PREFIX$id$UNIT_SUFFIX"
+done
+echo @@units
+if under_systemd && [ -e "$UNIT_DIR/$UNIT_TEMPLATE" ] && [ -n "$units" ]; then
+  # shellcheck disable=SC2086 # One unit a word.
+  systemctl show -p Id -p ActiveState -p Result -p UnitFileState -p MainPID $units 2>/dev/null || true
+fi
+echo @@end
