@@ -4,8 +4,10 @@ set -euo pipefail
 # systemd-container and debootstrap: the systemd lab node (`lab up --init systemd`), whose root
 # image debootstrap builds from this machine's Debian mirror the first time it is needed.
 # isc-dhcp-client and dhcpcd-base: real DHCPv6 clients for the lab VMs (dhclient -6; dhcpcd).
+# postgresql: a real PostgreSQL server (a cluster of its own per test) for the Terraform pg
+# backend that examples/team keeps its state in (test/e2e/team-pg.test.ts).
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base)
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

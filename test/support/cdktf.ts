@@ -2,10 +2,11 @@
  * Runs an example cdktf app for real (cdktf-cli, terraform, the dhcpagent provider) from a
  * copy under <repo>/.e2e/<name>/, so that tests never leave state or cdktf.out in examples/.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cdktfEnv } from '../../scripts/cdktf-env';
+import { processTable } from '../../src/lab/container';
 import { repoRoot } from './terraform';
 
 export interface CdktfResult {
@@ -49,16 +50,40 @@ export class CdktfApp {
 
   /** Like run, without blocking the event loop (for tests that watch the node meanwhile). */
   runAsync(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CdktfResult> {
+    return this.start(args, extraEnv).result;
+  }
+
+  /**
+   * Starts cdktf; `output()` is what it printed so far. `signalTree` signals cdktf and every
+   * process below it, by pid (terraform runs in a pseudo-terminal of its own, so a process
+   * group would miss it): what an operator's machine or CI job dying, or hanging, does.
+   */
+  start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; result: Promise<CdktfResult>; signalTree: (signal: NodeJS.Signals) => Promise<number> } {
     const start = performance.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    // eslint-disable-next-line no-control-regex
+    const clean = () => output.replace(/\x1b\[[0-9;]*m/g, '');
+    const result = new Promise<CdktfResult>((resolve, reject) => {
       child.on('error', reject);
-      // eslint-disable-next-line no-control-regex
-      child.on('close', (code) => resolve({ code: code ?? -1, output: output.replace(/\x1b\[[0-9;]*m/g, ''), ms: performance.now() - start }));
+      child.on('close', (code) => resolve({ code: code ?? -1, output: clean(), ms: performance.now() - start }));
     });
+    const signalTree = async (signal: NodeJS.Signals) => {
+      const table = await processTable();
+      const tree = [child.pid!];
+      for (let i = 0; i < tree.length; i++) for (const p of table) if (p.ppid === tree[i]) tree.push(p.pid);
+      for (const pid of tree) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      return tree.length;
+    };
+    return { child, output: clean, result, signalTree };
   }
 
   must(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
