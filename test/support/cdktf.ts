@@ -19,24 +19,34 @@ export class CdktfApp {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
 
-  /** Copies examples/<example> (and examples/lab-node.ts) to .e2e/<name>/<example>. */
-  constructor(readonly name: string, example: string, env: NodeJS.ProcessEnv = {}) {
+  /** The CLI: cdktf-cli's `cdktf`, or CDK Terrain's `cdktn` (cdktn-cli). */
+  readonly cli: string;
+
+  /**
+   * Copies examples/<example> (and examples/lab-node.ts) to .e2e/<name>/<example>. Its tsconfig
+   * maps `cdktf-dhcp-agent` to the sources, or, with `opts.paths`, as given (relative to the
+   * repository).
+   */
+  constructor(readonly name: string, example: string, env: NodeJS.ProcessEnv = {}, opts: { cli?: 'cdktf' | 'cdktn'; paths?: Record<string, string> } = {}) {
     const base = join(repoRoot, '.e2e', name);
     rmSync(base, { recursive: true, force: true });
     mkdirSync(base, { recursive: true });
     this.dir = join(base, example);
+    this.cli = join(repoRoot, 'node_modules', '.bin', opts.cli ?? 'cdktf');
     cpSync(join(repoRoot, 'examples', example), this.dir, { recursive: true, filter: (src) => !/cdktf\.out|\.tfstate/.test(src) });
     cpSync(join(repoRoot, 'examples', 'lab-node.ts'), join(base, 'lab-node.ts'));
+    const paths = Object.fromEntries(Object.entries(opts.paths ?? { 'cdktf-dhcp-agent': 'index.ts' }).map(([k, v]) => [k, [relative(this.dir, join(repoRoot, v))]]));
     writeFileSync(
       join(this.dir, 'tsconfig.json'),
-      JSON.stringify({ extends: relative(this.dir, join(repoRoot, 'tsconfig.json')), compilerOptions: { paths: { 'cdktf-dhcp-agent': [relative(this.dir, join(repoRoot, 'index.ts'))] } }, include: ['*.ts', '../lab-node.ts'] }, null, 2),
+      // With its own paths an example brings its own node lookup (lab-node.ts is typed against cdktf).
+      JSON.stringify({ extends: relative(this.dir, join(repoRoot, 'tsconfig.json')), compilerOptions: { paths }, include: opts.paths ? ['*.ts'] : ['*.ts', '../lab-node.ts'], exclude: [] }, null, 2),
     );
     this.env = cdktfEnv(base, { ...env, DHCP_AGENT_PROVIDER_JS: join(repoRoot, 'dist', 'provider.cjs'), DHCP_AGENT_CLI_JS: join(repoRoot, 'dist', 'cli.cjs') });
   }
 
   run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
     const start = performance.now();
-    const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, {
+    const r = spawnSync(this.cli, args, {
       cwd: this.dir,
       env: { ...this.env, ...extraEnv },
       encoding: 'utf8',
@@ -60,7 +70,7 @@ export class CdktfApp {
    */
   start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; result: Promise<CdktfResult>; signalTree: (signal: NodeJS.Signals) => Promise<number> } {
     const start = performance.now();
-    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'cdktf'), args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.cli, args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -88,7 +98,7 @@ export class CdktfApp {
 
   must(args: string[], extraEnv: NodeJS.ProcessEnv = {}): CdktfResult {
     const r = this.run(args, extraEnv);
-    if (r.code !== 0) throw new Error(`cdktf ${args.join(' ')} exited ${r.code}:\n${r.output}`);
+    if (r.code !== 0) throw new Error(`${this.cli} ${args.join(' ')} exited ${r.code}:\n${r.output}`);
     return r;
   }
 
