@@ -54,10 +54,16 @@ function terraform(app: CdktfApp, ...args: string[]) {
   return { code: r.status ?? -1, out };
 }
 
-function statePull(app: CdktfApp): { serial: number; lineage: string; resources: { type: string; name: string }[] } {
+interface PulledState {
+  readonly serial: number;
+  readonly lineage: string;
+  readonly resources: { type: string; name: string }[];
+}
+
+function statePull(app: CdktfApp): PulledState {
   const r = terraform(app, 'state', 'pull');
   assert.equal(r.code, 0, r.out);
-  return JSON.parse(r.out);
+  return JSON.parse(r.out) as PulledState;
 }
 
 function record(r: CdktfResult): CdktfResult {

@@ -72,8 +72,8 @@ export class CdktfApp {
     const start = performance.now();
     const child = spawn(this.cli, args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     // eslint-disable-next-line no-control-regex
     const clean = () => output.replace(/\x1b\[[0-9;]*m/g, '');
     const result = new Promise<CdktfResult>((resolve, reject) => {
