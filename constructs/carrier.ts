@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { DataResource, Lazy, TerraformStack, type ITerraformDependable, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import { NullProvider } from '@cdktf/provider-null/lib/provider';
-import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
+import { NullProvider } from './null-provider';
+import { NullResource } from './null-resource';
 import { canonicalJson } from '../src/agent/canonical-json';
 import { cliCommand } from '../src/provider/packaging';
 

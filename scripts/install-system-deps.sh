@@ -6,10 +6,12 @@ set -euo pipefail
 # isc-dhcp-client and dhcpcd-base: real DHCPv6 clients for the lab VMs (dhclient -6; dhcpcd).
 # ndisc6: rdisc6 reads the router advertisements dnsmasq sends (ipv6RouterAdvertisements lab test).
 # haproxy: the metadata proxy the agent runs in a network's namespace (as neutron does).
-# And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
 # nginx-light: the built-in metadata server; cloud-init: its datasource code reads that server
 # in test/integration/metadata-builtin.test.ts.
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy nginx-light cloud-init)
+# postgresql: a real PostgreSQL server (a cluster of its own per test) for the Terraform pg
+# backend that examples/team keeps its state in (test/e2e/team-pg.test.ts).
+# And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy nginx-light cloud-init postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -93,7 +93,7 @@ async function isNspawn(pid: number): Promise<boolean> {
 }
 
 /** Every live process's pid and parent pid. */
-async function processTable(): Promise<Array<{ pid: number; ppid: number }>> {
+export async function processTable(): Promise<Array<{ pid: number; ppid: number }>> {
   const out: Array<{ pid: number; ppid: number }> = [];
   for (const e of await readdir('/proc')) {
     if (!/^\d+$/.test(e)) continue;

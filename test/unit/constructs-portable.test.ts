@@ -62,7 +62,7 @@ describe('portable mode', () => {
     const { json } = build('provisioner', 'null_resource');
     const carriers = resourcesOf(json, 'null_resource');
     assert.equal(carriers.length, 3);
-    // provider-null writes the short source `null`, which Terraform reads as hashicorp/null.
+    // The null provider block has the short source `null`, which Terraform reads as hashicorp/null.
     assert.equal(json.terraform?.required_providers?.null?.source, 'null');
     for (const r of carriers) {
       const env = (r.provisioner as { 'local-exec': { environment: Record<string, string> } }[])[1]['local-exec'].environment;
