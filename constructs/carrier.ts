@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { DataResource, Lazy, TerraformStack, type ITerraformDependable, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import { NullProvider } from '@cdktf/provider-null/lib/provider';
-import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
+import type { NullProvider } from '@cdktf/provider-null/lib/provider';
+import type { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { canonicalJson } from '../src/agent/canonical-json';
 import { cliCommand } from '../src/provider/packaging';
 
@@ -54,7 +54,8 @@ export function createCarrier(scope: Construct, id: string, props: CarrierProps)
       dependsOn: props.dependsOn,
     });
   }
-  return new NullResource(scope, id, {
+  const { Resource } = loadNullProvider();
+  return new Resource(scope, id, {
     triggers: { dhcp_agent: props.kind, payload },
     lifecycle,
     provisioners,
@@ -64,5 +65,25 @@ export function createCarrier(scope: Construct, id: string, props: CarrierProps)
 }
 
 function nullProviderOf(stack: TerraformStack): NullProvider {
+  const { NullProvider } = loadNullProvider();
   return stack.node.children.find((c): c is NullProvider => c instanceof NullProvider) ?? new NullProvider(stack, 'null');
+}
+
+/**
+ * @cdktf/provider-null is an optional peer dependency: only `carrier: 'null_resource'` needs it,
+ * and a required one would make npm install cdktf for everyone, plain-Terraform users included.
+ */
+function loadNullProvider(): { NullProvider: typeof NullProvider; Resource: typeof NullResource } {
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when a null_resource carrier is made */
+    return {
+      NullProvider: (require('@cdktf/provider-null/lib/provider') as typeof import('@cdktf/provider-null/lib/provider')).NullProvider,
+      Resource: (require('@cdktf/provider-null/lib/resource') as typeof import('@cdktf/provider-null/lib/resource')).Resource,
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  } catch (err) {
+    throw new Error(
+      `carrier: "null_resource" needs the npm package @cdktf/provider-null (npm install @cdktf/provider-null@^11), which is not installed (${(err as Error).message.split('\n')[0]}); or leave carrier at its default, "terraform_data"`,
+    );
+  }
 }

@@ -4,8 +4,9 @@ set -euo pipefail
 # systemd-container and debootstrap: the systemd lab node (`lab up --init systemd`), whose root
 # image debootstrap builds from this machine's Debian mirror the first time it is needed.
 # isc-dhcp-client and dhcpcd-base: real DHCPv6 clients for the lab VMs (dhclient -6; dhcpcd).
+# unzip: the unit test reads the provider package (a zip) with a reader that is not the project's own.
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base)
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base unzip)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
