@@ -12,8 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { installProvider, providerLockBlock, writeFileAtomic } from '../src/provider/packaging';
+import { installProvider, pluginCacheDir, providerLockBlock, removeDanglingCacheEntry, writeFileAtomic } from '../src/provider/packaging';
 import { PROVIDER_SOURCE } from '../src/provider/version';
+import { showAutoApproveHint } from './auto-approve-hint';
 
 interface SynthesisSession {
   readonly outdir: string;
@@ -35,6 +36,8 @@ export function installProviderIntoStack(construct: IConstruct): void {
         const dir = join(session.outdir, session.manifest.forStack(stack).workingDirectory);
         installProvider({ dir: join(dir, 'terraform.d', 'plugins') });
         writeLockFile(join(dir, '.terraform.lock.hcl'));
+        removeDanglingCacheEntry(pluginCacheDir());
+        showAutoApproveHint();
       },
     },
     enumerable: false,

@@ -19,8 +19,9 @@
  * {@link cliConfigSnippet}.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { storedZip, type ZipEntry } from './zip';
 import { ownPackage, PACKAGE_NAME, PROVIDER_SOURCE, PROVIDER_TYPE_NAME, providerVersion, requiredNodeVersion } from './version';
 
@@ -209,6 +210,32 @@ export function installProvider(options: InstallProviderOptions): InstalledProvi
   const file = join(typeDir, packedFileName(type, version, platform));
   writeFileAtomic(file, storedZip(files));
   return { path: file, source, version, platform, hash: packageHash(files) };
+}
+
+/** The plugin cache cdktf-cli gives Terraform: $TF_PLUGIN_CACHE_DIR, else ~/.terraform.d/plugin-cache. */
+export function pluginCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TF_PLUGIN_CACHE_DIR || join(homedir(), '.terraform.d', 'plugin-cache');
+}
+
+/**
+ * Removes this provider's entry from a Terraform plugin cache when it is a dangling symlink into
+ * a deleted mirror directory: what earlier releases (an unpacked mirror in an app's
+ * `cdktf.out`) left once that app was cleaned. Terraform neither uses nor replaces such an entry
+ * ("mkdir …: file exists"); without it, it extracts the zip there. Anything else is left alone.
+ * Returns the path removed, if any.
+ */
+export function removeDanglingCacheEntry(cacheDir: string, options: { source?: string; version?: string; platform?: string } = {}): string | undefined {
+  const { host, namespace, type } = splitSource(options.source ?? PROVIDER_SOURCE);
+  const entry = join(cacheDir, host, namespace, type, options.version ?? providerVersion(), options.platform ?? terraformPlatform());
+  try {
+    if (!lstatSync(entry).isSymbolicLink() || existsSync(entry)) return undefined;
+    const target = resolve(dirname(entry), readlinkSync(entry));
+    if (!target.includes(`${join('terraform.d', 'plugins', host, namespace, type)}/`)) return undefined;
+    unlinkSync(entry);
+    return entry;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import {
   providerBundlePath,
   providerLockBlock,
   providerPackageFiles,
+  removeDanglingCacheEntry,
   terraformPlatform,
   writeFileAtomic,
 } from '../../src/provider/packaging';
@@ -57,7 +58,8 @@ describe('launcher script', () => {
     assert.ok(!/\/(home|root|tmp|work|usr)\//.test(script), 'no absolute paths');
     assert.ok(!script.includes(providerVersion()), 'nothing version-specific');
     assert.equal(spawnSync('sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
-    assert.deepEqual(requiredNodeVersion(), JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).engines.node.slice(2).split('.').map(Number));
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { engines: { node: string } };
+    assert.deepEqual(requiredNodeVersion(), pkg.engines.node.slice(2).split('.').map(Number));
   });
 
   const bundle = fakeBundle(join(scratch, 'src-bundle', 'provider.cjs'));
@@ -223,5 +225,32 @@ describe('writeFileAtomic', () => {
     mkdirSync(join(dir, 'target-is-a-directory'));
     assert.throws(() => writeFileAtomic(join(dir, 'target-is-a-directory'), 'x'), /EISDIR|EEXIST|ENOTEMPTY|EPERM/);
     assert.deepEqual(readdirSync(dir).sort(), ['target-is-a-directory', 'x']);
+  });
+});
+
+describe('removeDanglingCacheEntry', () => {
+  const cache = join(scratch, 'plugin-cache');
+  const entry = join(cache, 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+  const options = { version: '1.2.3', platform: 'linux_amd64' };
+
+  it("removes a link into a deleted app's terraform.d/plugins, and nothing else", () => {
+    mkdirSync(join(entry, '..'), { recursive: true });
+    const gone = join(scratch, 'deleted-app', 'cdktf.out', 'stacks', 's', 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+    symlinkSync(gone, entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), entry);
+    assert.throws(() => lstatSync(entry), { code: 'ENOENT' });
+    // A live link, a dangling link elsewhere, a real directory: left alone.
+    const live = join(scratch, 'live-app', 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+    mkdirSync(live, { recursive: true });
+    symlinkSync(live, entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    rmSync(entry);
+    symlinkSync(join(scratch, 'somewhere-else'), entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    rmSync(entry);
+    mkdirSync(entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    assert.ok(statSync(entry).isDirectory());
+    assert.equal(removeDanglingCacheEntry(join(scratch, 'no-cache'), options), undefined);
   });
 });
