@@ -82,6 +82,14 @@ describe('problems found at plan time, before anything changes', { skip }, () =>
     failsAtPlanAsAtApply({ known_hosts_path: node.knownHostsPath, user: node.user, state_path: join(file, 'state') }, /plan-check-file is not a\s+directory/);
   });
 
+  it('a node that cannot be reached at plan time gets a warning only (it may come up before the apply)', () => {
+    varFile({ known_hosts_path: node.knownHostsPath, user: node.user, port: 2 });
+    const p = tf.run('plan', '-no-color', '-input=false', '-detailed-exitcode');
+    assert.equal(p.code, 2, p.stdout + p.stderr);
+    assert.match(p.stdout + p.stderr, /Warning: dalabroot@\S+:2 could not be reached at plan time/);
+    assert.match(p.stdout + p.stderr, /The apply will try again/);
+  });
+
   it('a node that is fine plans its creation, and the apply makes it', (t) => {
     varFile({ known_hosts_path: node.knownHostsPath, user: node.user });
     const p = tf.run('plan', '-no-color', '-input=false', '-detailed-exitcode');
