@@ -74,6 +74,21 @@ async function runAll(commands: string[], cwd: string, env: NodeJS.ProcessEnv): 
   return steps;
 }
 
+/** npx's install directories (~/.npm/_npx/<hash>) for a package spec that names a path under `dir`. */
+function npxTreesOf(dir: string): string[] {
+  const npx = join(homedir(), '.npm', '_npx');
+  if (!existsSync(npx)) return [];
+  return readdirSync(npx)
+    .map((d) => join(npx, d))
+    .filter((d) => {
+      try {
+        return readFileSync(join(d, 'package.json'), 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    });
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 describe('from the packed tarball into an empty directory, as the README says', { skip }, () => {
@@ -111,6 +126,8 @@ describe('from the packed tarball into an empty directory, as the README says', 
   after(async () => {
     await labDown(APP_LAB);
     await labDown(HCL_LAB);
+    // npx keeps what it installed for this tarball (~26 MB) in its cache: that is ours to remove.
+    for (const tree of npxTreesOf(scratch)) rmSync(tree, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -143,11 +160,10 @@ describe('from the packed tarball into an empty directory, as the README says', 
       for (const s of steps) t.diagnostic(`${seconds(s.ms)}  ${s.command.replace(tarball, '<tarball>').slice(0, 90)}`);
       t.diagnostic(`HCL path: empty directory to first lease in ${seconds(steps.reduce((a, s) => a + s.ms, 0))}`);
       // npx installed the package without its optional peers.
-      const npx = join(homedir(), '.npm', '_npx');
-      const trees = readdirSync(npx).filter((d) => readFileSync(join(npx, d, 'package.json'), 'utf8').includes(tarball));
+      const trees = npxTreesOf(tarball);
       assert.equal(trees.length, 1, 'one npx install of the tarball');
-      assert.ok(existsSync(join(npx, trees[0], 'node_modules', PACKAGE_NAME)));
-      for (const peer of ['cdktf', 'constructs', '@cdktf/provider-null']) assert.ok(!existsSync(join(npx, trees[0], 'node_modules', peer)), `${peer} not installed`);
+      assert.ok(existsSync(join(trees[0], 'node_modules', PACKAGE_NAME)));
+      for (const peer of ['cdktf', 'constructs', '@cdktf/provider-null']) assert.ok(!existsSync(join(trees[0], 'node_modules', peer)), `${peer} not installed`);
       const destroy = await runStep('terraform destroy -auto-approve -no-color', dir, env);
       assert.match(destroy.stdout, /Destroy complete! Resources: 3 destroyed/);
     } finally {
