@@ -2,3 +2,4 @@
 export * from './constructs';
 export type { Network, Subnet, Port, AgentOptions, Ipv6Mode, IpVersion } from './src/model/types';
 export { ValidationError, type ValidationIssue } from './src/model/errors';
+export { labNode, labNodeTfvars, type LabStackNode, type LabNodeOptions } from './src/lab/stack-node';

@@ -1,17 +1,20 @@
 /**
  * Makes `cdktf deploy` find the dhcpagent provider offline, with nothing written outside the
- * project: at synthesis, the provider launcher goes into the stack directory's
+ * project: at synthesis, the provider package (the self-contained bundle and its launcher,
+ * zipped: see src/provider/packaging.ts) goes into the stack directory's
  * `terraform.d/plugins` (a directory Terraform searches on its own) and the stack's
  * `.terraform.lock.hcl` gets a matching provider block — cdktf-cli only skips its online
  * `terraform providers lock` when the lock file already has the provider with `constraints`
- * equal to the required version.
+ * equal to the required version. Terraform extracts the zip into its plugin cache, so another
+ * app that finds the provider there keeps working when this app's `cdktf.out` is deleted.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { installProvider, providerLockBlock, writeFileAtomic } from '../src/provider/packaging';
+import { installProvider, pluginCacheDir, providerLockBlock, removeDanglingCacheEntry, writeFileAtomic } from '../src/provider/packaging';
 import { PROVIDER_SOURCE } from '../src/provider/version';
+import { showAutoApproveHint } from './auto-approve-hint';
 
 interface SynthesisSession {
   readonly outdir: string;
@@ -33,6 +36,8 @@ export function installProviderIntoStack(construct: IConstruct): void {
         const dir = join(session.outdir, session.manifest.forStack(stack).workingDirectory);
         installProvider({ dir: join(dir, 'terraform.d', 'plugins') });
         writeLockFile(join(dir, '.terraform.lock.hcl'));
+        removeDanglingCacheEntry(pluginCacheDir());
+        showAutoApproveHint();
       },
     },
     enumerable: false,

@@ -6,8 +6,7 @@
  * every host (so with several hosts, pin their keys with NODE_KNOWN_HOSTS_PATH: a
  * NODE_HOST_KEY_SHA256 fits one host only).
  */
-import { readFileSync } from 'node:fs';
-import type { DhcpAgentNodeProps } from 'cdktf-dhcp-agent';
+import { labNode, type DhcpAgentNodeProps } from 'cdktf-dhcp-agent';
 
 export interface ExampleNode {
   readonly props: DhcpAgentNodeProps;
@@ -38,16 +37,13 @@ export function exampleNodes(count = 1): ExampleNode[] {
 function nodesFromEnvironment(count: number): ExampleNode[] {
   const lab = process.env.DHCP_AGENT_LAB;
   if (lab) {
-    const dir = process.env.DHCP_AGENT_LAB_DIR ?? `/var/lib/dhcp-agent-lab/${lab}`;
-    const file = JSON.parse(readFileSync(`${dir}/lab.json`, 'utf8')) as {
-      nodes: { address: string; user: string; privateKeyPath: string; knownHostsPath: string; statePath: string; bridge: string; physicalInterface?: string }[];
-    };
-    if (file.nodes.length < count) throw new Error(`lab ${lab} has ${file.nodes.length} node(s); this example needs ${count} (dhcp-agent lab up --name ${lab} --nodes ${count})`);
-    return file.nodes.slice(0, count).map((n) => ({
-      props: { host: n.address, user: n.user, privateKeyPath: n.privateKeyPath, knownHostsPath: n.knownHostsPath, statePath: n.statePath },
-      bridge: n.bridge,
-      ...(n.physicalInterface ? { physicalInterface: n.physicalInterface } : {}),
-    }));
+    const dir = process.env.DHCP_AGENT_LAB_DIR;
+    // labNode names the lab and says how to make it when it is not up; here: enough nodes?
+    const first = labNode(lab, { dir });
+    return Array.from({ length: count }, (_, node) => {
+      const n = node === 0 ? first : labNode(lab, { dir, node });
+      return { props: n.props, bridge: n.bridge, ...(n.physicalInterface ? { physicalInterface: n.physicalInterface } : {}) };
+    });
   }
   const hosts = (process.env.NODE_HOST ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
   if (hosts.length === 0) throw new Error('set DHCP_AGENT_LAB=<lab name> (see `dhcp-agent lab up`) or NODE_HOST and friends (see examples/lab-node.ts)');

@@ -84,6 +84,17 @@ function parseArgs(argv) {
   return options;
 }
 
+/**
+ * tsc does not copy the .proto: put it next to tsc's proto.js, so dist is self-sufficient
+ * without the sources (the npm tarball holds dist only).
+ */
+export function copyProtoIntoDist() {
+  const target = join(root, 'dist', 'src', 'provider', 'proto', 'tfplugin6.proto');
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(join(root, 'src', 'provider', 'proto', 'tfplugin6.proto'), target);
+  return target;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const args = parseArgs(process.argv.slice(2));
@@ -93,6 +104,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       // The CLI bundle portable mode's provisioners start for every resource: small start-up.
       const cli = await bundleProvider({ ...args, entry: 'src/cli/bundle-entry.ts', outfile: 'dist/cli.cjs' });
       console.log(`cli bundle: ${cli}`);
+      console.log(`tfplugin6.proto: ${copyProtoIntoDist()}`);
     }
   } catch (err) {
     console.error(`bundle-provider: ${err instanceof Error ? err.message : String(err)}`);

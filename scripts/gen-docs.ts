@@ -39,7 +39,7 @@ export const SSH_FIELD_DECLARATIONS: readonly (readonly [string, string])[] = [
 ];
 
 /** Hand-written docs that must state the host-key rule word for word (they are checked, not written). */
-export const HOST_KEY_RULE_SITES: readonly (readonly [string, DocStyle])[] = [['README.md', 'typescript']];
+export const HOST_KEY_RULE_SITES: readonly (readonly [string, DocStyle])[] = [['docs/constructs.md', 'typescript']];
 
 function typeLabel(type: CtyType): string {
   if (typeof type === 'string') return type === 'bool' ? 'Boolean' : type[0].toUpperCase() + type.slice(1);

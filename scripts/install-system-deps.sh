@@ -10,8 +10,9 @@ set -euo pipefail
 # in test/integration/metadata-builtin.test.ts.
 # postgresql: a real PostgreSQL server (a cluster of its own per test) for the Terraform pg
 # backend that examples/team keeps its state in (test/e2e/team-pg.test.ts).
+# unzip: the unit test reads the provider package (a zip) with a reader that is not the project's own.
 # And the linter that `npm run lint` runs on the node-side shell (Debian package shellcheck).
-pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy nginx-light cloud-init postgresql)
+pkgs=(dnsmasq-base dnsmasq-utils openssh-server openssh-client iproute2 iptables udhcpc busybox util-linux procps sudo systemd-container debootstrap shellcheck isc-dhcp-client dhcpcd-base ndisc6 haproxy nginx-light cloud-init postgresql unzip)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

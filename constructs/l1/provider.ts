@@ -7,7 +7,7 @@ import * as generated from './generated/provider';
 /** Configuration of the `dhcpagent` provider: the generated one, and how the provider gets installed. */
 export interface DhcpagentProviderConfig extends generated.DhcpagentProviderConfig {
   /**
-   * Lay the provider launcher and a matching lock file into the synthesized stack directory,
+   * Lay the provider package (bundle and launcher) and a matching lock file into the synthesized stack directory,
    * so that `cdktf deploy` works offline with no Terraform CLI configuration.
    * @default true
    */

@@ -1,9 +1,10 @@
 # Plain Terraform (HCL) with the dhcpagent provider: one node, one network, two ports.
 #
-#   npx dhcp-agent provider install          # lays the provider into ./terraform.d/plugins
-#   terraform init && terraform apply -var-file=lab.tfvars
+#   npx -y -p cdktf-dhcp-agent dhcp-agent provider install   # lays the provider into ./terraform.d/plugins
+#   terraform init && terraform apply
 #
-# The variables describe how to reach the node; `dhcp-agent lab up` prints them for a lab node.
+# The variables describe how to reach the node (a terraform.tfvars file); for a lab node
+# `dhcp-agent lab tfvars --name <lab> > terraform.tfvars` writes them.
 
 terraform {
   required_providers {

@@ -74,11 +74,14 @@ function header(spec: NodeSpec): string {
   return sh`STATE=${spec.statePath}`;
 }
 
-/** Checks prerequisites, creates the state directory and (re)starts the monitor. */
-export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions = {}): Promise<NodeState> {
+/**
+ * Checks what applyNode needs before it changes anything: the state path, the tools (dnsmasq,
+ * ip, iptables…), what only a namespace shows. Changes nothing; throws PrerequisiteError naming
+ * what is missing. Returns how the node boots its services. The provider also runs it at plan
+ * time, so a node that cannot be set up fails the plan with the diagnostic the apply would give.
+ */
+export async function checkNode(host: Host, spec: NodeSpec): Promise<{ boot: string }> {
   preflight(spec);
-  checkGeneration(opts.generation);
-  const p = monitorPaths(spec.statePath);
   const script = new Script()
     .add(header(spec), STATE_PATH_LIB)
     .step('state path')
@@ -86,12 +89,19 @@ export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions
     .step('prerequisites')
     .add(TOOLS, PROBE, FACTS)
     .toString();
-  // Check first, change nothing when something is missing.
   const pre = checkResult(host.label, 'node', await host.run(script), 'prerequisites');
   const preSec = parseSections(pre.stdout);
   const missing = (preSec.get('missing') ?? []).map((l) => l.trim()).filter((l) => l.startsWith('missing ')).map((l) => l.slice(8));
   if (missing.length) throw new PrerequisiteError(host.label, missing);
-  const boot = sectionPairs(preSec, 'facts').get('boot') ?? 'none';
+  return { boot: sectionPairs(preSec, 'facts').get('boot') ?? 'none' };
+}
+
+/** Checks prerequisites, creates the state directory and (re)starts the monitor. */
+export async function applyNode(host: Host, spec: NodeSpec, opts: HandlerOptions = {}): Promise<NodeState> {
+  checkGeneration(opts.generation);
+  const p = monitorPaths(spec.statePath);
+  // Check first, change nothing when something is missing.
+  const { boot } = await checkNode(host, spec);
 
   const s = new Script()
     .add(header(spec), STATE_PATH_LIB)

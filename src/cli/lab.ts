@@ -4,9 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { labDown, labStatus, labUp, loadLab } from '../lab';
+import { labNodeTfvars } from '../lab/stack-node';
 import { CliError, EXIT_INVALID } from './io';
 
-export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm|reboot> [options]   (needs root)
+export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm|reboot|tfvars> [options]   (needs root)
+
+  --name defaults to $DHCP_AGENT_LAB, else demo.
 
   lab up     [--name demo] [--nodes 1] [--isolated] [--switch] [--init plain|systemd]
                                          create a lab: per node a network namespace running its own
@@ -32,6 +35,9 @@ export const LAB_HELP = `Usage: dhcp-agent lab <up|down|status|vm|reboot> [optio
                                          a "VM" namespace on the node's bridge (or on the lab switch)
                                          with that MAC runs a real DHCP client once, on eth0.<id>
                                          with --vlan; prints the lease as JSON
+  lab tfvars [--name demo] [--node n0]   the node's connection as Terraform variables for
+                                         examples/hcl/main.tf (> terraform.tfvars); a cdktf stack
+                                         takes it with labNode('<name>') from cdktf-dhcp-agent
 
 The lab lives in /var/lib/dhcp-agent-lab/<name>; nodes listen on addresses in 198.18.0.0/15
 that exist only inside this machine. Traffic stays inside the lab's namespaces.
@@ -42,7 +48,7 @@ export async function labCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: rest,
     options: {
-      name: { type: 'string', default: 'demo' },
+      name: { type: 'string', default: process.env.DHCP_AGENT_LAB || 'demo' },
       nodes: { type: 'string', default: '1' },
       node: { type: 'string' },
       isolated: { type: 'boolean', default: false },
@@ -67,6 +73,16 @@ export async function labCommand(argv: string[]): Promise<number> {
         ...(lab.image ? { init: lab.init, image: lab.image } : {}),
       };
       process.stdout.write(JSON.stringify({ name: lab.name, dir: lab.dir, ...extra, nodes: lab.nodes }, null, 2) + '\n');
+      // What a stack needs is above (host, user, key, host key, state path); the host key is new at every lab up.
+      process.stderr.write(
+        `lab ${lab.name} is up. A stack takes its node by name, so a new host key never goes stale: labNode('${lab.name}') from cdktf-dhcp-agent (cdktf), or: dhcp-agent lab tfvars --name ${lab.name} > terraform.tfvars (HCL, examples/hcl/main.tf).\n`,
+      );
+      return 0;
+    }
+    case 'tfvars': {
+      const node = values.node ?? 'n0';
+      if (!/^n[0-9]{1,2}$/.test(node)) throw new CliError(`lab tfvars: --node ${JSON.stringify(node)}; a node name like n0 is allowed`, EXIT_INVALID);
+      process.stdout.write(labNodeTfvars(name, { node: Number(node.slice(1)) }));
       return 0;
     }
     case 'down':

@@ -12,9 +12,10 @@ import { CliError, EXIT_INVALID } from './io';
 
 export const PROVIDER_HELP = `Usage: dhcp-agent provider install [--dir <dir>] [--lock]
 
-Installs the dhcpagent Terraform provider (${PROVIDER_SOURCE}) as a filesystem mirror entry:
-<dir>/<host>/<namespace>/dhcpagent/<version>/<os_arch>/terraform-provider-dhcpagent_v<version>,
-a two-line launcher that runs this package's provider bundle with node.
+Installs the dhcpagent Terraform provider (${PROVIDER_SOURCE}) into a filesystem mirror:
+<dir>/<host>/<namespace>/dhcpagent/terraform-provider-dhcpagent_<version>_<os_arch>.zip, holding
+the self-contained provider bundle and a launcher that runs it with Node.js (>= the version this
+package needs). Once installed it needs nothing else: it works from any directory.
 
   --dir <dir>   default ./terraform.d/plugins: Terraform searches that directory of its working
                 directory on its own (offline, no CLI configuration), as long as your CLI

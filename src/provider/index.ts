@@ -60,12 +60,15 @@ export { generateCertificate } from './tls';
 export type { CertificateOptions, GeneratedCertificate } from './tls';
 export { PACKAGE_NAME, PROVIDER_SOURCE, PROVIDER_TYPE_NAME, providerVersion } from './version';
 export {
-  LAUNCHER_SCRIPT,
+  launcherScript,
   installProvider,
   providerLockBlock,
-  lockFileHash,
+  packageHash,
+  providerPackageFiles,
+  providerBundlePath,
   cliConfigSnippet,
   terraformPlatform,
   launcherFileName,
+  packedFileName,
 } from './packaging';
 export type { InstallProviderOptions, InstalledProvider, LockBlockOptions } from './packaging';

@@ -1,20 +1,29 @@
 /**
  * Installing the provider where Terraform finds it without a registry.
  *
- * What Terraform installs is a tiny launcher script, not the bundle: Terraform hashes the
- * installed files into `.terraform.lock.hcl`, so the launcher's bytes must be the same on every
- * machine (no absolute paths in it). At start it finds the package's `dist/provider.cjs` and runs
- * it with Node.js. Layout (an "unpacked" filesystem mirror):
+ * The provider package Terraform installs is self-contained: the esbuild bundle
+ * (`provider.cjs`, everything the provider needs in one file) and a small launcher script that
+ * starts it with Node.js. Nothing outside the package is looked up, so the installed provider
+ * works from every directory, and Terraform's lock-file hash covers the bundle. Both files are
+ * the same bytes on every machine for a given package version (no paths in them), so one lock
+ * hash fits all machines.
  *
- *   <dir>/<host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_v<version>
+ * Layout: a "packed" filesystem mirror, one zip per version and platform:
  *
- * With `<dir>` = `terraform.d/plugins` inside Terraform's working directory no CLI
- * configuration is needed; elsewhere use {@link cliConfigSnippet}.
+ *   <dir>/<host>/<namespace>/<type>/terraform-provider-<type>_<version>_<os>_<arch>.zip
+ *
+ * Terraform extracts a zip into its plugin cache and working directory (an unpacked mirror
+ * directory it would symlink instead, so a plugin cache would depend on the mirror staying
+ * where it is — e.g. in one app's `cdktf.out`). With `<dir>` = `terraform.d/plugins` inside
+ * Terraform's working directory no CLI configuration is needed; elsewhere use
+ * {@link cliConfigSnippet}.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { PACKAGE_NAME, PROVIDER_SOURCE, providerVersion } from './version';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { storedZip, type ZipEntry } from './zip';
+import { ownPackage, PACKAGE_NAME, PROVIDER_SOURCE, PROVIDER_TYPE_NAME, providerVersion, requiredNodeVersion } from './version';
 
 /**
  * A `node -e` program that finds one of the package's bundles and runs it: at `envVar` if set,
@@ -50,8 +59,6 @@ function finderProgram(o: { rel: string; envVar: string; who: string; run: strin
   return js;
 }
 
-const LAUNCHER_JS = finderProgram({ rel: 'dist/provider.cjs', envVar: 'DHCP_AGENT_PROVIDER_JS', who: 'terraform-provider-dhcpagent', run: 'require(found);' });
-
 /**
  * A shell command running the `dhcp-agent` CLI bundle (`dist/cli.cjs`) with `args`, found like
  * the provider (env `DHCP_AGENT_CLI_JS`, else from the working directory). Free of
@@ -67,16 +74,57 @@ export function cliCommand(args: string): string {
   return `node -e '${js}' ${args}`;
 }
 
-/** The launcher script: identical bytes everywhere, so one lock-file hash fits all machines. */
-export const LAUNCHER_SCRIPT = `#!/bin/sh
-# Terraform provider "dhcpagent" from the npm package ${PACKAGE_NAME}.
-# Starts Node.js ("node" from PATH, or $DHCP_AGENT_NODE) on the package's dist/provider.cjs,
-# found at $DHCP_AGENT_PROVIDER_JS if set, else from Terraform's working directory, else from
-# this file's directory (node_modules/${PACKAGE_NAME}, or the package's own checkout).
-# Terraform hashes this file into .terraform.lock.hcl: keep it free of machine-specific content.
-exec "\${DHCP_AGENT_NODE:-node}" -e '${LAUNCHER_JS}' "$0"
-`;
+/** Name of the bundle inside the provider package, next to the launcher. */
+export const BUNDLE_FILE_NAME = 'provider.cjs';
 
+/**
+ * The launcher: a POSIX shell script that runs the bundle next to it with Node.js. When it
+ * cannot start the provider it writes ONE line to stdout, naming the cause and the fix:
+ * Terraform reads the plugin's first stdout line as the handshake and shows any other line as
+ * "Unrecognized remote plugin message: <line>" (what it writes to stderr shows only with
+ * TF_LOG). It then waits a moment before exiting, so that Terraform reads the line before it
+ * notices the exit. The version check is plain ES5: it must run on any old Node.js.
+ */
+export function launcherScript(): string {
+  const [major, minor] = requiredNodeVersion();
+  const who = `terraform-provider-${PROVIDER_TYPE_NAME} (npm package ${PACKAGE_NAME})`;
+  const check = [
+    'var fs=require("fs"),f=require("path").resolve(process.argv[1]),v=process.versions.node.split(".").map(Number);',
+    `function fail(m){process.stdout.write("${who} cannot start: "+m+"\\n");setTimeout(function(){process.exit(1)},1000)}`,
+    `if(v[0]<${major}||(v[0]===${major}&&v[1]<${minor}))fail("Node.js "+process.version+" ("+process.execPath+") is too old. Fix: install Node.js >= ${major}.${minor}, or set DHCP_AGENT_NODE to its node binary.");`,
+    'else if(!fs.existsSync(f))fail("its bundle "+f+" is missing. Fix: install the provider again (npx dhcp-agent provider install --dir <mirror>, or cdktf synth), or set DHCP_AGENT_PROVIDER_JS to a provider.cjs.");',
+    // A bundle that throws while loading (a truncated copy, say) is reported the same way.
+    'else try{require(f)}catch(e){fail("its bundle "+f+" does not load ("+String(e&&e.message||e).split("\\n")[0]+"). Fix: install the provider again.")}',
+  ].join('\n');
+  if (/'/.test(check)) throw new Error('packaging: the launcher check must hold no single quote');
+  return `#!/bin/sh
+# Terraform provider "${PROVIDER_TYPE_NAME}" from the npm package ${PACKAGE_NAME}: runs ${BUNDLE_FILE_NAME}, next to
+# this file, with Node.js ("node" from PATH, or $DHCP_AGENT_NODE); $DHCP_AGENT_PROVIDER_JS names
+# another bundle. Terraform hashes this file into .terraform.lock.hcl: nothing machine-specific.
+node=\${DHCP_AGENT_NODE:-node}
+if ! command -v "$node" >/dev/null 2>&1; then
+  echo "${who} cannot start: Node.js ($node) is not installed or not in PATH. Fix: install Node.js >= ${major}.${minor}, or set DHCP_AGENT_NODE to its node binary."
+  sleep 1
+  exit 1
+fi
+exec "$node" -e '${check}' "\${DHCP_AGENT_PROVIDER_JS:-\${0%/*}/${BUNDLE_FILE_NAME}}"
+`;
+}
+
+/** Path of this package's provider bundle (`dist/provider.cjs`), or an error saying how to get it. */
+export function providerBundlePath(): string {
+  const file = join(ownPackage().root, 'dist', BUNDLE_FILE_NAME);
+  if (!existsSync(file)) throw new Error(`the provider bundle ${file} is missing: build the package (npm run build), or install ${PACKAGE_NAME} from npm`);
+  return file;
+}
+
+/** The files of the provider package: the bundle and the launcher, in the order Terraform hashes them. */
+export function providerPackageFiles(type: string, version: string, bundle: string = providerBundlePath()): ZipEntry[] {
+  return [
+    { name: BUNDLE_FILE_NAME, data: readFileSync(bundle), mode: 0o644 },
+    { name: launcherFileName(type, version), data: Buffer.from(launcherScript()), mode: 0o755 },
+  ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
 
 /** Terraform's name for a platform, e.g. `linux_amd64`. */
 export function terraformPlatform(platform: string = process.platform, arch: string = process.arch): string {
@@ -88,6 +136,11 @@ export function terraformPlatform(platform: string = process.platform, arch: str
 /** File name Terraform expects for a provider executable. */
 export function launcherFileName(type: string, version: string): string {
   return `terraform-provider-${type}_v${version}`;
+}
+
+/** File name of the packed package in a filesystem mirror. */
+export function packedFileName(type: string, version: string, platform: string): string {
+  return `terraform-provider-${type}_${version}_${platform}.zip`;
 }
 
 function splitSource(source: string): { host: string; namespace: string; type: string } {
@@ -105,12 +158,16 @@ function checkVersion(version: string): void {
 }
 
 /**
- * Terraform's `h1:` hash of a provider package that is one file: base64 of the SHA-256 of the
- * line `<hex sha256 of the file>  <file name>\n` (the "dirhash" of the unpacked package).
+ * Terraform's `h1:` hash of a provider package: base64 of the SHA-256 of the lines
+ * `<hex sha256 of the file>  <file name>\n`, one per file sorted by name (Go's "dirhash" of the
+ * unpacked package; for a zip, of what it extracts to).
  */
-export function lockFileHash(content: string | Uint8Array, fileName: string): string {
-  const fileHash = createHash('sha256').update(content).digest('hex');
-  return `h1:${createHash('sha256').update(`${fileHash}  ${fileName}\n`).digest('base64')}`;
+export function packageHash(files: readonly { name: string; data: string | Uint8Array }[]): string {
+  const lines = [...files]
+    .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+    .map((f) => `${createHash('sha256').update(f.data).digest('hex')}  ${f.name}\n`)
+    .join('');
+  return `h1:${createHash('sha256').update(lines).digest('base64')}`;
 }
 
 export interface InstallProviderOptions {
@@ -122,10 +179,12 @@ export interface InstallProviderOptions {
   readonly version?: string;
   /** @default the current platform, e.g. `linux_amd64` */
   readonly platform?: string;
+  /** The provider bundle to package. @default this package's `dist/provider.cjs` */
+  readonly bundle?: string;
 }
 
 export interface InstalledProvider {
-  /** Path of the launcher written. */
+  /** Path of the package written (the zip). */
   readonly path: string;
   readonly source: string;
   readonly version: string;
@@ -134,7 +193,7 @@ export interface InstalledProvider {
   readonly hash: string;
 }
 
-/** Writes the launcher into a filesystem-mirror layout under `dir` (mode 0755). */
+/** Writes the provider package (bundle + launcher, zipped) into a packed filesystem-mirror layout under `dir`. */
 export function installProvider(options: InstallProviderOptions): InstalledProvider {
   const source = options.source ?? PROVIDER_SOURCE;
   const version = options.version ?? providerVersion();
@@ -142,12 +201,41 @@ export function installProvider(options: InstallProviderOptions): InstalledProvi
   const { host, namespace, type } = splitSource(source);
   checkVersion(version);
   if (!/^[a-z0-9]+_[a-z0-9]+$/.test(platform)) throw new Error(`platform ${JSON.stringify(platform)}: expected <os>_<arch>, e.g. linux_amd64`);
-  const fileName = launcherFileName(type, version);
-  const packageDir = join(options.dir, host, namespace, type, version, platform);
-  mkdirSync(packageDir, { recursive: true });
-  const file = join(packageDir, fileName);
-  writeFileAtomic(file, LAUNCHER_SCRIPT, 0o755);
-  return { path: file, source, version, platform, hash: lockFileHash(LAUNCHER_SCRIPT, fileName) };
+  const files = providerPackageFiles(type, version, options.bundle);
+  const typeDir = join(options.dir, host, namespace, type);
+  mkdirSync(typeDir, { recursive: true });
+  // An unpacked package of the same version (what earlier releases installed) would compete
+  // with the zip, with another hash.
+  rmSync(join(typeDir, version, platform), { recursive: true, force: true });
+  const file = join(typeDir, packedFileName(type, version, platform));
+  writeFileAtomic(file, storedZip(files));
+  return { path: file, source, version, platform, hash: packageHash(files) };
+}
+
+/** The plugin cache cdktf-cli gives Terraform: $TF_PLUGIN_CACHE_DIR, else ~/.terraform.d/plugin-cache. */
+export function pluginCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TF_PLUGIN_CACHE_DIR || join(homedir(), '.terraform.d', 'plugin-cache');
+}
+
+/**
+ * Removes this provider's entry from a Terraform plugin cache when it is a dangling symlink into
+ * a deleted mirror directory: what earlier releases (an unpacked mirror in an app's
+ * `cdktf.out`) left once that app was cleaned. Terraform neither uses nor replaces such an entry
+ * ("mkdir …: file exists"); without it, it extracts the zip there. Anything else is left alone.
+ * Returns the path removed, if any.
+ */
+export function removeDanglingCacheEntry(cacheDir: string, options: { source?: string; version?: string; platform?: string } = {}): string | undefined {
+  const { host, namespace, type } = splitSource(options.source ?? PROVIDER_SOURCE);
+  const entry = join(cacheDir, host, namespace, type, options.version ?? providerVersion(), options.platform ?? terraformPlatform());
+  try {
+    if (!lstatSync(entry).isSymbolicLink() || existsSync(entry)) return undefined;
+    const target = resolve(dirname(entry), readlinkSync(entry));
+    if (!target.includes(`${join('terraform.d', 'plugins', host, namespace, type)}/`)) return undefined;
+    unlinkSync(entry);
+    return entry;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -173,6 +261,8 @@ export interface LockBlockOptions {
   readonly source?: string;
   /** @default the package version */
   readonly version?: string;
+  /** The provider bundle the package holds. @default this package's `dist/provider.cjs` */
+  readonly bundle?: string;
   /**
    * The version constraint of `required_providers` (cdktf skips `terraform providers lock`, which
    * needs the network, only when this matches). @default the exact version
@@ -182,14 +272,14 @@ export interface LockBlockOptions {
 
 /**
  * The `.terraform.lock.hcl` block for the provider. The hash is the same on every platform and
- * machine because the installed package is the same launcher script everywhere.
+ * machine for a package version: the package holds the same bundle and launcher everywhere.
  */
 export function providerLockBlock(options: LockBlockOptions = {}): string {
   const source = options.source ?? PROVIDER_SOURCE;
   const version = options.version ?? providerVersion();
   const { type } = splitSource(source);
   checkVersion(version);
-  const hash = lockFileHash(LAUNCHER_SCRIPT, launcherFileName(type, version));
+  const hash = packageHash(providerPackageFiles(type, version, options.bundle));
   return [
     `provider ${JSON.stringify(source)} {`,
     `  version     = ${JSON.stringify(version)}`,

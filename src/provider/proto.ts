@@ -3,7 +3,8 @@
  *
  * The `.proto` text is parsed at start-up with protobufjs (about 5 ms). In the esbuild bundle the
  * text is embedded (`__TFPLUGIN6_PROTO__`, see scripts/bundle-provider.mjs), so the bundle is one
- * self-contained file; from TypeScript sources it is read next to this module.
+ * self-contained file; from TypeScript sources and from tsc's output (dist/src/provider, where
+ * the build copies it: scripts/bundle-provider.mjs) it is read next to this module.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,19 +15,12 @@ declare const __TFPLUGIN6_PROTO__: string | undefined;
 
 function protoText(): string {
   if (typeof __TFPLUGIN6_PROTO__ === 'string') return __TFPLUGIN6_PROTO__;
-  const candidates = [
-    join(__dirname, 'proto', 'tfplugin6.proto'),
-    // tsc output (dist/src/provider) does not copy the .proto: fall back to the sources.
-    join(__dirname, '..', '..', '..', 'src', 'provider', 'proto', 'tfplugin6.proto'),
-  ];
-  for (const file of candidates) {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      // try the next location
-    }
+  const file = join(__dirname, 'proto', 'tfplugin6.proto');
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`tfplugin6.proto not found at ${file} (${(err as Error).message}); build the package (npm run build) or run the provider from its bundle`);
   }
-  throw new Error(`tfplugin6.proto not found (looked in ${candidates.join(', ')}); run the provider from its esbuild bundle`);
 }
 
 export interface Protocol {

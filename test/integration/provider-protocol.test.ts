@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseJson, PreciseNumber, type JsonValue } from '../../src/provider/cty';
-import { installProvider, providerLockBlock } from '../../src/provider/packaging';
+import { installProvider, launcherScript, providerLockBlock } from '../../src/provider/packaging';
 import { PROVIDER_SOURCE, providerVersion } from '../../src/provider/version';
 import { bundleTestProvider, connect, median, startProvider } from '../fixtures/test-provider/harness';
 
@@ -238,7 +238,10 @@ resource "dhcpagent_file" "bad" {
   });
 
   it('starts fast: process start to handshake line', async (t) => {
-    const launcher = installProvider({ dir: join(scratch, 'timing'), version }).path;
+    // The launcher as installed (next to the bundle it would run; DHCP_AGENT_PROVIDER_JS names the test bundle).
+    const launcher = join(scratch, 'timing', `terraform-provider-dhcpagent_v${version}`);
+    mkdirSync(join(scratch, 'timing'), { recursive: true });
+    writeFileSync(launcher, launcherScript(), { mode: 0o755 });
     const measure = async (command: string | string[]) => {
       const samples: number[] = [];
       for (let i = 0; i < 10; i++) {

@@ -1,15 +1,16 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Testing, TerraformStack, type TerraformResource } from 'cdktf';
 import { DhcpNetwork, DhcpPort } from '../../constructs';
 import { DhcpagentProvider } from '../../constructs/l1';
 import { writeLockFile } from '../../constructs/provider-install';
-import { LAUNCHER_SCRIPT, lockFileHash, providerLockBlock, terraformPlatform } from '../../src/provider/packaging';
+import { packageHash, providerLockBlock, providerPackageFiles, terraformPlatform } from '../../src/provider/packaging';
 import { PROVIDER_SOURCE, providerVersion } from '../../src/provider/version';
-import { providerBundle, terraformUnavailableReason } from '../support/terraform';
+import { providerBundle, TERRAFORM, terraformUnavailableReason } from '../support/terraform';
 import { newNode, testingApp } from './constructs-support';
 
 const HEADER = '# This file is maintained automatically by "terraform init".\n# Manual edits may be lost in future updates.\n';
@@ -33,10 +34,9 @@ after(() => {
 });
 
 const version = providerVersion();
-const fileName = `terraform-provider-dhcpagent_v${version}`;
 
-function launcherPath(outdir: string, stack: string): string {
-  return join(outdir, 'stacks', stack, 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', version, terraformPlatform(), fileName);
+function packagePath(outdir: string, stack: string): string {
+  return join(outdir, 'stacks', stack, 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', `terraform-provider-dhcpagent_${version}_${terraformPlatform()}.zip`);
 }
 
 function declare(app: App, name: string): TerraformStack {
@@ -48,27 +48,26 @@ function declare(app: App, name: string): TerraformStack {
 }
 
 describe('provider installation at synthesis', () => {
-  it('lays the launcher into each stack directory, mode 0755, the bytes of LAUNCHER_SCRIPT', () => {
+  it('lays the provider package (zip of bundle + launcher) into each stack directory', () => {
     const outdir = tempDir();
     const app = new App({ outdir });
     declare(app, 'site-a');
     declare(app, 'site-b');
     app.synth();
     for (const stack of ['site-a', 'site-b']) {
-      const file = launcherPath(outdir, stack);
-      assert.equal(statSync(file).mode & 0o777, 0o755, file);
-      assert.equal(readFileSync(file, 'utf8'), LAUNCHER_SCRIPT);
+      const file = packagePath(outdir, stack);
+      assert.ok(statSync(file).size > readFileSync(providerBundle()).length, `${file} holds the bundle`);
       assert.ok(statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).isFile());
     }
   });
 
-  it('writes .terraform.lock.hcl with the version, the constraint cdktf compares and the h1 hash of the launcher', () => {
+  it('writes .terraform.lock.hcl with the version, the constraint cdktf compares and the h1 hash of the package', () => {
     const outdir = tempDir();
     const app = new App({ outdir });
     declare(app, 'site');
     app.synth();
     const lock = readFileSync(join(outdir, 'stacks', 'site', '.terraform.lock.hcl'), 'utf8');
-    const hash = lockFileHash(LAUNCHER_SCRIPT, fileName);
+    const hash = packageHash(providerPackageFiles('dhcpagent', version));
     assert.match(hash, /^h1:[A-Za-z0-9+/]{43}=$/);
     assert.equal(
       lock,
@@ -113,14 +112,14 @@ describe('provider installation at synthesis', () => {
     assert.equal(readFileSync(file, 'utf8'), first);
   });
 
-  it('installIntoStack: false writes neither launcher nor lock file', () => {
+  it('installIntoStack: false writes neither provider package nor lock file', () => {
     const outdir = tempDir();
     const app = new App({ outdir });
     const stack = new TerraformStack(app, 'site');
     new DhcpagentProvider(stack, 'dhcpagent', { installIntoStack: false });
     newNode(stack);
     app.synth();
-    assert.throws(() => statSync(launcherPath(outdir, 'site')), { code: 'ENOENT' });
+    assert.throws(() => statSync(packagePath(outdir, 'site')), { code: 'ENOENT' });
     assert.throws(() => statSync(join(outdir, 'stacks', 'site', '.terraform.lock.hcl')), { code: 'ENOENT' });
   });
 });
@@ -150,5 +149,45 @@ describe('the synthesized stack is valid Terraform', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+describe('two apps on one machine, one shared plugin cache', () => {
+  const skip = terraformUnavailableReason();
+  it("the second app's terraform init and provider start do not depend on the first app's cdktf.out", { skip }, (t) => {
+    const home = tempDir();
+    const cache = join(home, '.terraform.d', 'plugin-cache');
+    mkdirSync(cache, { recursive: true });
+    const cliConfig = join(home, 'empty.tfrc');
+    writeFileSync(cliConfig, '');
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, TF_CLI_CONFIG_FILE: cliConfig, TF_PLUGIN_CACHE_DIR: cache, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+    // The provider must start from what was installed, not from this checkout.
+    delete env.DHCP_AGENT_PROVIDER_JS;
+    const terraform = (cwd: string, ...args: string[]) => {
+      const r = spawnSync(TERRAFORM, args, { cwd, env, encoding: 'utf8' });
+      assert.equal(r.status, 0, `terraform ${args.join(' ')} in ${cwd}:\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    };
+    const synth = () => {
+      const outdir = join(tempDir(), 'cdktf.out');
+      const app = new App({ outdir });
+      declare(app, 'site');
+      app.synth();
+      return join(outdir, 'stacks', 'site');
+    };
+    const first = synth();
+    terraform(first, 'init', '-input=false', '-no-color');
+    // The cache holds real files, not links into the first app.
+    const cached = join(cache, 'dhcp-agent.local', 'cdktf', 'dhcpagent', version, terraformPlatform());
+    assert.ok(!lstatSync(cached).isSymbolicLink(), `${cached} is a directory of its own`);
+    for (const f of readdirSync(cached)) assert.ok(lstatSync(join(cached, f)).isFile(), `${f} is a file`);
+    rmSync(join(first, '..', '..'), { recursive: true, force: true });
+
+    const second = synth();
+    terraform(second, 'init', '-input=false', '-no-color');
+    assert.ok(realpathSync(join(second, '.terraform', 'providers', 'dhcp-agent.local', 'cdktf', 'dhcpagent', version, terraformPlatform())).startsWith(realpathSync(cache)));
+    const schema = JSON.parse(terraform(second, 'providers', 'schema', '-json')) as { provider_schemas: Record<string, { resource_schemas: object }> };
+    assert.deepEqual(Object.keys(schema.provider_schemas[PROVIDER_SOURCE].resource_schemas).sort(), ['dhcpagent_network', 'dhcpagent_node', 'dhcpagent_port']);
+    t.diagnostic(`plugin cache entry: ${readdirSync(cached).join(', ')}`);
   });
 });

@@ -2,128 +2,158 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  BUNDLE_FILE_NAME,
   cliConfigSnippet,
   installProvider,
-  LAUNCHER_SCRIPT,
   launcherFileName,
-  lockFileHash,
+  launcherScript,
+  packageHash,
+  packedFileName,
+  providerBundlePath,
   providerLockBlock,
+  providerPackageFiles,
+  removeDanglingCacheEntry,
   terraformPlatform,
   writeFileAtomic,
 } from '../../src/provider/packaging';
-import { providerVersion } from '../../src/provider/version';
+import { providerVersion, requiredNodeVersion } from '../../src/provider/version';
+import { storedZip } from '../../src/provider/zip';
 
 const scratch = mkdtempSync(join(tmpdir(), 'provider-packaging-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A fake bundle that reports where it was loaded from. */
-function fakeBundle(file: string): void {
+function fakeBundle(file: string, body = 'process.stdout.write("started " + __filename + " " + process.argv.length);\n'): string {
   mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, 'process.stdout.write("started " + __filename + " " + process.argv.length);\n');
+  writeFileSync(file, body);
+  return file;
 }
 
 function runLauncher(launcher: string, cwd: string, env: Record<string, string> = {}) {
   const clean = { ...process.env };
   delete clean.DHCP_AGENT_PROVIDER_JS;
+  delete clean.DHCP_AGENT_NODE;
   return spawnSync(launcher, [], { cwd, env: { ...clean, ...env }, encoding: 'utf8' });
 }
 
+/** Extracts a zip with Info-ZIP's unzip (a reader that is not ours), returning the directory. */
+function unzip(zip: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('unzip', ['-q', '-o', zip, '-d', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return dir;
+}
+
+const [major, minor] = requiredNodeVersion();
+
 describe('launcher script', () => {
   it('is a POSIX sh script without anything machine-specific', () => {
-    assert.ok(LAUNCHER_SCRIPT.startsWith('#!/bin/sh\n'));
-    assert.ok(!/\/(home|root|tmp|work|usr)\//.test(LAUNCHER_SCRIPT), 'no absolute paths');
-    assert.ok(!LAUNCHER_SCRIPT.includes(providerVersion() + '/'), 'no version-specific paths');
-    const r = spawnSync('sh', ['-n', '-c', LAUNCHER_SCRIPT]);
-    assert.equal(r.status, 0, 'sh -n accepts it');
+    const script = launcherScript();
+    assert.ok(script.startsWith('#!/bin/sh\n'));
+    assert.ok(!/\/(home|root|tmp|work|usr)\//.test(script), 'no absolute paths');
+    assert.ok(!script.includes(providerVersion()), 'nothing version-specific');
+    assert.equal(spawnSync('sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { engines: { node: string } };
+    assert.deepEqual(requiredNodeVersion(), pkg.engines.node.slice(2).split('.').map(Number));
   });
 
-  const installed = installProvider({ dir: join(scratch, 'mirror'), version: '1.2.3' });
+  const bundle = fakeBundle(join(scratch, 'src-bundle', 'provider.cjs'));
+  const installed = installProvider({ dir: join(scratch, 'mirror'), version: '1.2.3', bundle });
+  const pkg = unzip(installed.path, join(scratch, 'extracted'));
+  const launcher = join(pkg, launcherFileName('dhcpagent', '1.2.3'));
 
-  it('is installed in the filesystem-mirror layout with mode 0755', () => {
-    assert.equal(
-      installed.path,
-      join(scratch, 'mirror', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', terraformPlatform(), 'terraform-provider-dhcpagent_v1.2.3'),
-    );
-    assert.equal(statSync(installed.path).mode & 0o777, 0o755);
-    assert.equal(readFileSync(installed.path, 'utf8'), LAUNCHER_SCRIPT);
-    assert.throws(() => installProvider({ dir: scratch, source: 'dhcpagent' }), /expected <host>\/<namespace>\/<type>/);
-    assert.throws(() => installProvider({ dir: scratch, version: 'v1' }), /semantic version/);
+  it('is a zip in the packed filesystem-mirror layout, holding the bundle and the launcher (mode 0755)', () => {
+    assert.equal(installed.path, join(scratch, 'mirror', 'dhcp-agent.local', 'cdktf', 'dhcpagent', `terraform-provider-dhcpagent_1.2.3_${terraformPlatform()}.zip`));
+    assert.equal(packedFileName('dhcpagent', '1.2.3', 'linux_arm64'), 'terraform-provider-dhcpagent_1.2.3_linux_arm64.zip');
+    assert.deepEqual(readdirSync(pkg).sort(), [BUNDLE_FILE_NAME, 'terraform-provider-dhcpagent_v1.2.3']);
+    assert.equal(statSync(launcher).mode & 0o777, 0o755);
+    assert.equal(readFileSync(launcher, 'utf8'), launcherScript());
+    assert.equal(readFileSync(join(pkg, BUNDLE_FILE_NAME), 'utf8'), readFileSync(bundle, 'utf8'));
+    assert.throws(() => installProvider({ dir: scratch, source: 'dhcpagent', bundle }), /expected <host>\/<namespace>\/<type>/);
+    assert.throws(() => installProvider({ dir: scratch, version: 'v1', bundle }), /semantic version/);
   });
 
-  it('runs the bundle named by DHCP_AGENT_PROVIDER_JS, and refuses a wrong one', () => {
-    const bundle = join(scratch, 'env', 'provider.cjs');
-    fakeBundle(bundle);
-    const ok = runLauncher(installed.path, scratch, { DHCP_AGENT_PROVIDER_JS: bundle });
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.equal(ok.stdout, `started ${bundle} 2`);
-    const bad = runLauncher(installed.path, scratch, { DHCP_AGENT_PROVIDER_JS: join(scratch, 'missing.cjs') });
-    assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /cannot find cdktf-dhcp-agent\/dist\/provider.cjs/);
-    assert.match(bad.stderr, /missing\.cjs \(from DHCP_AGENT_PROVIDER_JS\)/);
+  it('is the same bytes at every install (the lock hash is stable), and replaces an unpacked package of the version', () => {
+    const old = join(scratch, 'mirror', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', terraformPlatform());
+    mkdirSync(old, { recursive: true });
+    writeFileSync(join(old, 'terraform-provider-dhcpagent_v1.2.3'), '#!/bin/sh\n');
+    const first = readFileSync(installed.path);
+    const again = installProvider({ dir: join(scratch, 'mirror'), version: '1.2.3', bundle });
+    assert.ok(readFileSync(again.path).equals(first));
+    assert.equal(again.hash, installed.hash);
+    assert.throws(() => statSync(old), { code: 'ENOENT' });
   });
 
-  it("finds node_modules/cdktf-dhcp-agent from Terraform's working directory", () => {
-    const project = join(scratch, 'project');
-    fakeBundle(join(project, 'node_modules', 'cdktf-dhcp-agent', 'dist', 'provider.cjs'));
-    writeFileSync(join(project, 'node_modules', 'cdktf-dhcp-agent', 'package.json'), '{"name":"cdktf-dhcp-agent","version":"1.2.3"}');
-    const stack = join(project, 'cdktf.out', 'stacks', 'dev');
-    mkdirSync(stack, { recursive: true });
-    const r = runLauncher(installed.path, stack);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.split(' ')[1], join(project, 'node_modules', 'cdktf-dhcp-agent', 'dist', 'provider.cjs'));
-  });
-
-  it('finds the package itself when Terraform runs inside its checkout', () => {
-    const checkout = join(scratch, 'checkout');
-    fakeBundle(join(checkout, 'dist', 'provider.cjs'));
-    writeFileSync(join(checkout, 'package.json'), '{"name":"cdktf-dhcp-agent","version":"0.0.1"}');
-    const deep = join(checkout, 'examples', 'basic', 'cdktf.out', 'stacks', 'x');
-    mkdirSync(deep, { recursive: true });
-    const r = runLauncher(installed.path, deep);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.split(' ')[1], join(checkout, 'dist', 'provider.cjs'));
-  });
-
-  it("falls back to the launcher's own directory, and explains when nothing is found", () => {
-    const project = join(scratch, 'own');
-    fakeBundle(join(project, 'node_modules', 'cdktf-dhcp-agent', 'dist', 'provider.cjs'));
-    const local = installProvider({ dir: join(project, 'terraform.d', 'plugins'), version: '1.2.3' });
+  it('runs the bundle next to it, from any working directory, with no npm project around', () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'provider-elsewhere-'));
     try {
-      const r = runLauncher(local.path, elsewhere);
+      const r = runLauncher(launcher, elsewhere);
       assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.split(' ')[1], join(project, 'node_modules', 'cdktf-dhcp-agent', 'dist', 'provider.cjs'));
-      const none = runLauncher(installed.path, elsewhere);
-      assert.equal(none.status, 1);
-      assert.equal(none.stdout, '');
-      assert.match(none.stderr, /npm install cdktf-dhcp-agent/);
-      assert.match(none.stderr, /DHCP_AGENT_PROVIDER_JS/);
+      assert.equal(r.stdout, `started ${join(pkg, BUNDLE_FILE_NAME)} 2`);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
   });
+
+  it('runs the bundle named by DHCP_AGENT_PROVIDER_JS', () => {
+    const other = fakeBundle(join(scratch, 'env', 'provider.cjs'));
+    const r = runLauncher(launcher, scratch, { DHCP_AGENT_PROVIDER_JS: other });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `started ${other} 2`);
+  });
+
+  /** What Terraform shows: the first stdout line, which must name the cause and the fix. */
+  const oneLine = (r: { status: number | null; stdout: string }, cause: RegExp, fix: RegExp) => {
+    assert.equal(r.status, 1);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines.length, 2, `one line: ${JSON.stringify(r.stdout)}`);
+    assert.match(lines[0], /^terraform-provider-dhcpagent \(npm package cdktf-dhcp-agent\) cannot start: /);
+    assert.match(lines[0], cause);
+    assert.match(lines[0], fix);
+  };
+
+  it('says on one stdout line when its bundle is missing or does not load, and how to fix it', () => {
+    oneLine(runLauncher(launcher, scratch, { DHCP_AGENT_PROVIDER_JS: join(scratch, 'missing.cjs') }), /its bundle .*missing\.cjs is missing/, /Fix: install the provider again/);
+    const broken = fakeBundle(join(scratch, 'broken', 'provider.cjs'), 'throw new Error("truncated");\n');
+    oneLine(runLauncher(launcher, scratch, { DHCP_AGENT_PROVIDER_JS: broken }), /does not load \(truncated\)/, /Fix: install the provider again/);
+  });
+
+  it('says on one stdout line when Node.js is missing or too old', () => {
+    oneLine(runLauncher(launcher, scratch, { DHCP_AGENT_NODE: join(scratch, 'no-node') }), /Node\.js \(.*no-node\) is not installed or not in PATH/, new RegExp(`Fix: install Node\\.js >= ${major}\\.${minor}`));
+    // A node that reports an older version: the real one, with process.versions.node preset.
+    const preload = join(scratch, 'old-node.cjs');
+    writeFileSync(preload, 'Object.defineProperty(process, "versions", { value: { ...process.versions, node: "18.20.4" } });\n');
+    const oldNode = join(scratch, 'old-node');
+    writeFileSync(oldNode, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --require ${JSON.stringify(preload)} "$@"\n`, { mode: 0o755 });
+    oneLine(runLauncher(launcher, scratch, { DHCP_AGENT_NODE: oldNode }), /Node\.js v\S+ \(.*\) is too old/, new RegExp(`Fix: install Node\\.js >= ${major}\\.${minor}, or set DHCP_AGENT_NODE`));
+  });
 });
 
 describe('lock file and CLI configuration', () => {
-  it('hashes a one-file package the way Terraform does (h1 dirhash)', () => {
-    const name = launcherFileName('dhcpagent', '0.1.0');
-    const fileHex = createHash('sha256').update(LAUNCHER_SCRIPT).digest('hex');
-    const expected = 'h1:' + createHash('sha256').update(`${fileHex}  ${name}\n`).digest('base64');
-    assert.equal(lockFileHash(LAUNCHER_SCRIPT, name), expected);
+  it('hashes a package the way Terraform does (h1 dirhash: one line per file, sorted by name)', () => {
+    const files = [
+      { name: 'b', data: 'second' },
+      { name: 'a', data: 'first' },
+    ];
+    const hex = (t: string) => createHash('sha256').update(t).digest('hex');
+    const expected = 'h1:' + createHash('sha256').update(`${hex('first')}  a\n${hex('second')}  b\n`).digest('base64');
+    assert.equal(packageHash(files), expected);
   });
 
-  it('writes the provider block with version, constraints and hash', () => {
-    const block = providerLockBlock({ version: '0.1.0', constraints: '~> 0.1' });
-    const hash = lockFileHash(LAUNCHER_SCRIPT, 'terraform-provider-dhcpagent_v0.1.0');
+  it('writes the provider block with version, constraints and the hash of bundle + launcher', () => {
+    const bundle = join(scratch, 'src-bundle', 'provider.cjs');
+    const block = providerLockBlock({ version: '0.1.0', constraints: '~> 0.1', bundle });
+    const hash = packageHash(providerPackageFiles('dhcpagent', '0.1.0', bundle));
     assert.equal(
       block,
       `provider "dhcp-agent.local/cdktf/dhcpagent" {\n  version     = "0.1.0"\n  constraints = "~> 0.1"\n  hashes = [\n    "${hash}",\n  ]\n}\n`,
     );
+    assert.notEqual(hash, packageHash(providerPackageFiles('dhcpagent', '0.1.0', providerBundlePath())), 'the bundle is part of the hash');
     assert.match(providerLockBlock(), new RegExp(`constraints = "${providerVersion().replace(/\./g, '\\.')}"`));
   });
 
@@ -138,6 +168,12 @@ describe('lock file and CLI configuration', () => {
     assert.equal(terraformPlatform('linux', 'x64'), 'linux_amd64');
     assert.equal(terraformPlatform('darwin', 'arm64'), 'darwin_arm64');
     assert.equal(terraformPlatform('win32', 'ia32'), 'windows_386');
+  });
+});
+
+describe('storedZip', () => {
+  it('refuses entry names that would leave the extraction directory', () => {
+    for (const name of ['/etc/x', '../x', 'a/../../x']) assert.throws(() => storedZip([{ name, data: Buffer.alloc(0), mode: 0o644 }]), /bad entry name/);
   });
 });
 
@@ -189,5 +225,32 @@ describe('writeFileAtomic', () => {
     mkdirSync(join(dir, 'target-is-a-directory'));
     assert.throws(() => writeFileAtomic(join(dir, 'target-is-a-directory'), 'x'), /EISDIR|EEXIST|ENOTEMPTY|EPERM/);
     assert.deepEqual(readdirSync(dir).sort(), ['target-is-a-directory', 'x']);
+  });
+});
+
+describe('removeDanglingCacheEntry', () => {
+  const cache = join(scratch, 'plugin-cache');
+  const entry = join(cache, 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+  const options = { version: '1.2.3', platform: 'linux_amd64' };
+
+  it("removes a link into a deleted app's terraform.d/plugins, and nothing else", () => {
+    mkdirSync(join(entry, '..'), { recursive: true });
+    const gone = join(scratch, 'deleted-app', 'cdktf.out', 'stacks', 's', 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+    symlinkSync(gone, entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), entry);
+    assert.throws(() => lstatSync(entry), { code: 'ENOENT' });
+    // A live link, a dangling link elsewhere, a real directory: left alone.
+    const live = join(scratch, 'live-app', 'terraform.d', 'plugins', 'dhcp-agent.local', 'cdktf', 'dhcpagent', '1.2.3', 'linux_amd64');
+    mkdirSync(live, { recursive: true });
+    symlinkSync(live, entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    rmSync(entry);
+    symlinkSync(join(scratch, 'somewhere-else'), entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    rmSync(entry);
+    mkdirSync(entry);
+    assert.equal(removeDanglingCacheEntry(cache, options), undefined);
+    assert.ok(statSync(entry).isDirectory());
+    assert.equal(removeDanglingCacheEntry(join(scratch, 'no-cache'), options), undefined);
   });
 });

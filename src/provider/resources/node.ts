@@ -3,12 +3,13 @@
  * dnsmasq version, network namespaces), the state directory, and the process monitor that
  * respawns dead dnsmasq processes and restores networks after a reboot.
  */
-import { applyNode, deleteNode, readNode, type NodeState } from '../../agent/node';
+import { applyNode, checkNode, deleteNode, readNode, type NodeState } from '../../agent/node';
 import type { NodeSpec } from '../../agent/spec';
 import { UNKNOWN, t, type ObjectValue } from '../cty';
 import { warningDiagnostic } from '../diagnostics';
 import { cleanGoneNode, leftovers } from './gone-node';
 import { isGone, isUnreachable, keepWhenUnreachable, onNode, planOnUnreachable, reachedPrivate } from './reachability';
+import type { Diagnostic } from '../diagnostics';
 import type { ApplyResult, ChangeAction, ResourceType } from '../resource';
 import type { Schema } from '../schema';
 import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
@@ -102,7 +103,7 @@ export const nodeResource: ResourceType = {
     return validateNode(config);
   },
 
-  plan(req, ctx) {
+  async plan(req, ctx) {
     if (!req.proposed) {
       const c = connectionFromValue(req.prior!.node);
       return { planned: null, diagnostics: gone(ctx.provider, req.prior!) ? [] : planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate) };
@@ -111,7 +112,9 @@ export const nodeResource: ResourceType = {
     const result = planWithDrift(nodeSchema, req.prior, proposed, OBSERVED);
     if (result.planned === req.prior || !known(proposed.node) || gone(ctx.provider, proposed)) return result;
     const c = connectionFromValue(proposed.node);
-    return { ...result, diagnostics: [...(result.diagnostics ?? []), ...planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate)] };
+    const unreachable = planOnUnreachable(c, `dhcpagent_node ${nodeLabel(c)}`, req.priorPrivate);
+    const checked = unreachable.length ? [] : await checkAtPlan(c, result.planned!, req.prior ? 'update' : 'create');
+    return { ...result, diagnostics: [...(result.diagnostics ?? []), ...unreachable, ...checked] };
   },
 
   async apply(req, ctx) {
@@ -172,6 +175,30 @@ export const nodeResource: ResourceType = {
     return { imported: [{ state: observed(state, st) }] };
   },
 };
+
+/**
+ * A node that is new or changed is tried once at plan time: SSH (host key, credentials),
+ * `become`, and what the apply checks first (state path, ip, iptables, dnsmasq…). A failure is
+ * the error the apply would give, so the plan fails before anything changes. A node that cannot
+ * be reached at all only gets a warning: it may come up before the apply (made by the same run).
+ */
+async function checkAtPlan(c: NodeConnection, planned: ObjectValue, action: ChangeAction): Promise<Diagnostic[]> {
+  let spec: NodeSpec;
+  try {
+    spec = nodeSpecFromValue(planned);
+  } catch {
+    return []; // a value only known at apply: the apply checks it
+  }
+  try {
+    await onNode(c, (host) => checkNode(host, spec));
+    return [];
+  } catch (err) {
+    if (isUnreachable(err)) {
+      return [warningDiagnostic(`${nodeLabel(c)} could not be reached at plan time`, `The apply will try again; it fails for this node if it still cannot reach it. ${err.message}`)];
+    }
+    return diagnosticsFor(operationLabel(action, 'dhcpagent_node', nodeLabel(c)), err, RENAMES);
+  }
+}
 
 /**
  * Apply and destroy of a node declared gone for good: when it answers, remove what the agent left
