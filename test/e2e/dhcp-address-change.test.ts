@@ -14,7 +14,7 @@ import { formatReport, labDown, labUnavailableReason, labUp, type Lab, type LabN
 import { installProvider } from '../../src/provider/packaging';
 import { globalAddresses, inNetns, readPid } from '../support/host-probe';
 import { probeDuring } from '../support/probe-change';
-import { TfDir, terraformUnavailableReason } from '../support/terraform';
+import { LAB_NODE_HCL, TfDir, terraformUnavailableReason } from '../support/terraform';
 
 const LAB = 'adprov';
 const skip = labUnavailableReason() ?? terraformUnavailableReason();
@@ -23,14 +23,7 @@ const VM_MAC = 'fa:16:3e:18:00:e2';
 const VM_IP = '172.16.0.10';
 
 const MAIN_TF = `
-terraform {
-  required_providers {
-    dhcpagent = { source = "dhcp-agent.local/cdktf/dhcpagent", version = "0.1.0" }
-  }
-}
-variable "node" { type = object({ host = string, user = string, private_key_path = string, known_hosts_path = string, state_path = string }) }
-variable "bridge" { type = string }
-variable "dhcp_ips" { type = list(string) }
+${LAB_NODE_HCL}variable "dhcp_ips" { type = list(string) }
 
 resource "dhcpagent_node" "n" {
   node                     = var.node

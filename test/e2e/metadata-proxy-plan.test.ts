@@ -15,21 +15,14 @@ import { labDown, labUnavailableReason, labUp, type LabNode } from '../../src/la
 import { processAlive, runCommand } from '../../src/lab/exec';
 import { installProvider } from '../../src/provider/packaging';
 import { readPid } from '../support/host-probe';
-import { TfDir, terraformUnavailableReason } from '../support/terraform';
+import { LAB_NODE_HCL, TfDir, terraformUnavailableReason } from '../support/terraform';
 
 const LAB = 'mdptf';
 const NET = 'a7100000-0000-4000-8000-000000000001';
 const skip = labUnavailableReason() || terraformUnavailableReason() || (existsSync('/usr/sbin/haproxy') ? false : 'needs haproxy (Debian package haproxy)');
 
 const MAIN_TF = `
-terraform {
-  required_providers {
-    dhcpagent = { source = "dhcp-agent.local/cdktf/dhcpagent", version = "0.1.0" }
-  }
-}
-variable "node" { type = object({ host = string, user = string, private_key_path = string, known_hosts_path = string, state_path = string }) }
-variable "bridge" { type = string }
-variable "backend_socket" { type = string }
+${LAB_NODE_HCL}variable "backend_socket" { type = string }
 variable "backend_url" {
   type    = string
   default = null

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { labDown, labUnavailableReason, labUp, type Lab, type LabNode } from '../../src/lab';
 import { installProvider } from '../../src/provider/packaging';
 import { readPid } from '../support/host-probe';
-import { TfDir, terraformUnavailableReason } from '../support/terraform';
+import { LAB_NODE_HCL, TfDir, terraformUnavailableReason } from '../support/terraform';
 
 const LAB = 'gate2e';
 const skip = labUnavailableReason() ?? terraformUnavailableReason();
@@ -21,14 +21,7 @@ const netId = (n: number) => `a8000000-0000-4000-8000-00000000000${n}`;
 const portId = (n: number, p: number) => `c8000000-0000-4000-8000-0000000000${n}${p}`;
 
 const MAIN_TF = `
-terraform {
-  required_providers {
-    dhcpagent = { source = "dhcp-agent.local/cdktf/dhcpagent", version = "0.1.0" }
-  }
-}
-variable "node" { type = object({ host = string, user = string, private_key_path = string, known_hosts_path = string, state_path = string }) }
-variable "bridge" { type = string }
-locals {
+${LAB_NODE_HCL}locals {
   nets  = { for n in [1, 2, 3] : tostring(n) => n }
   ports = { for pair in setproduct([1, 2, 3], [1, 2, 3, 4]) : "\${pair[0]}-\${pair[1]}" => { net = pair[0], port = pair[1] } }
 }

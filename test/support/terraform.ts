@@ -6,6 +6,19 @@ import { join, resolve } from 'node:path';
 export const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
 export const repoRoot = resolve(__dirname, '..', '..');
 
+/**
+ * The start of a plain-HCL test configuration: the provider from the local mirror, the lab
+ * node (passed as `-var node=…`) and the bridge its networks use.
+ */
+export const LAB_NODE_HCL = `terraform {
+  required_providers {
+    dhcpagent = { source = "dhcp-agent.local/cdktf/dhcpagent", version = "0.1.0" }
+  }
+}
+variable "node" { type = object({ host = string, user = string, private_key_path = string, known_hosts_path = string, state_path = string }) }
+variable "bridge" { type = string }
+`;
+
 /** Why terraform tests cannot run here, or undefined. */
 export function terraformUnavailableReason(): string | undefined {
   if (!existsSync(TERRAFORM)) return `terraform not found at ${TERRAFORM} (install Terraform 1.11.x there, or set TERRAFORM_BIN)`;
