@@ -41,12 +41,24 @@ export async function disableDad(vm: LabVm): Promise<void> {
   // An address already tentative stays so: bounce the link so it is made again without DAD.
   await mustRun(`VM ${vm.name}: ${ifName} down`, 'ip', ['-n', vm.netns, 'link', 'set', ifName, 'down']);
   await mustRun(`VM ${vm.name}: ${ifName} up`, 'ip', ['-n', vm.netns, 'link', 'set', ifName, 'up']);
-  for (let i = 0; i < 50; i++) {
+  await waitForLinkLocal(vm, 5000);
+}
+
+/**
+ * Waits until the VM's interface has a usable (not tentative) link-local address: dhclient -6
+ * sends from it and exits at once when it cannot bind to it.
+ * @throws {LabError} naming a failed DAD (another interface on the bridge has the address) or the wait
+ */
+export async function waitForLinkLocal(vm: LabVm, timeoutMs: number): Promise<void> {
+  const ifName = vm.interfaceName;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const r = await runCommand('ip', ['-n', vm.netns, '-6', 'addr', 'show', 'dev', ifName, 'scope', 'link']);
     if (/inet6 fe80/.test(r.stdout) && !/tentative/.test(r.stdout)) return;
+    if (/dadfailed/.test(r.stdout)) throw new LabError(`VM ${vm.name}: the link-local address on ${ifName} failed DAD (another interface answers for it): ${r.stdout.trim()}`);
+    if (Date.now() >= deadline) throw new LabError(`VM ${vm.name}: no usable link-local address on ${ifName} after ${timeoutMs} ms: ${r.stdout.trim() || 'none'}`);
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new LabError(`VM ${vm.name}: no usable link-local address on ${ifName} after 5 s`);
 }
 
 /**
@@ -72,6 +84,7 @@ export async function dhclient6(vm: LabVm, opts: { mode: 'stateful' | 'stateless
     '-cf', `${dir}/dhclient.conf`, '-lf', `${dir}/leases`, '-pf', `${dir}/pid`, '-df', `${dir}/duid`,
     '-sf', script, '-e', `DHCP_RECORD=${record}`, '--dad-wait-time', '0', vm.interfaceName,
   ];
+  await waitForLinkLocal(vm, 5000);
   const start = Date.now();
   // dhclient forks into the background once it has its answer; `-1` makes it exit when none came.
   const r = await runCommand('ip', args, { timeoutMs, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -89,8 +102,8 @@ export async function dhclient6(vm: LabVm, opts: { mode: 'stateful' | 'stateless
   try {
     text = await readFile(record, 'utf8');
   } catch {
-    // dhclient ends a fatal error with a paragraph about bug reports: keep the lines before it.
-    const out = (r.stderr + r.stdout).split('If you think')[0].trim();
+    // dhclient follows a fatal error with paragraphs of advice: keep the lines before them.
+    const out = (r.stderr + r.stdout).split(/Please make sure|If you think/)[0].trim();
     const said = out.split('\n').slice(-4).join(' | ');
     throw new LabError(`VM ${vm.name}: dhclient -6 (${opts.mode}) recorded no answer within ${timeoutMs} ms; exited ${r.code}: ${said}`);
   }

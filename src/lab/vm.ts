@@ -140,6 +140,13 @@ export async function createVm(
 async function removeVmNetns(netns: string): Promise<void> {
   const pids = await runCommand('ip', ['netns', 'pids', netns]);
   await killPids(pids.stdout.split('\n').map(Number).filter((p) => p > 0));
+  // The kernel cleans up a deleted namespace later, off a work queue: its veth could stay on the
+  // bridge for a while and answer for its MAC (a next VM of that MAC then fails DAD). Deleting the
+  // links first takes them off the bridge now.
+  const links = await runCommand('ip', ['-n', netns, '-o', 'link', 'show']);
+  for (const name of links.stdout.split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined && n !== 'lo')) {
+    await runCommand('ip', ['-n', netns, 'link', 'del', name]);
+  }
   await runCommand('ip', ['netns', 'del', netns]);
 }
 
