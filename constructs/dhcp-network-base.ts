@@ -8,7 +8,7 @@ import type { TerraformResource } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import type { AgentOptions, Port, Subnet } from '../src/model/types';
 import type { DhcpAgentNode } from './dhcp-agent-node';
-import type { NetworkResource } from './l1/resources';
+import type { InlinePortConfig, NetworkResource } from './l1/resources';
 
 /** A client reservation on a network, as the network sees it (implemented by `DhcpPort`). */
 export interface IDhcpClientPort extends IConstruct {
@@ -20,6 +20,8 @@ export interface IDhcpClientPort extends IConstruct {
   readonly fixedIps: readonly { readonly ipAddress: string; readonly subnetId: string }[];
   /** The port in the model's terms (for validation against other ports). */
   model(): Port;
+  /** The port's own attributes (camelCase) as an element of its network's inline `ports`. */
+  inlineAttributes(): InlinePortConfig;
 }
 
 /** A network served by DHCP agents (implemented by `DhcpNetwork`). */
@@ -40,6 +42,8 @@ export interface IDhcpNetwork extends IConstruct {
   readonly elements: readonly TerraformResource[];
   /** The client ports declared on this network so far. */
   readonly ports: readonly IDhcpClientPort[];
+  /** Whether the network's resources hold its ports (`portsInline`) instead of one resource per port. */
+  readonly portsInline: boolean;
   /** The agents' own ports (neutron's DHCP ports) as ports of the network, to check client ports against. */
   dhcpServerPortModels(): Port[];
   /** Each agent's DHCP server address on each DHCP-enabled subnet, in the order of `agents`. */

@@ -233,6 +233,20 @@ export interface DhcpNetworkProps {
    */
   readonly metadata?: DhcpNetworkMetadata;
   /**
+   * Ports inline, for big networks: each agent's `dhcpagent_network` holds the network's
+   * `DhcpPort`s (its `ports` attribute) instead of one `dhcpagent_port` per port and agent, so
+   * a plan reads and compares one resource per network per node. `DhcpPort` is used the same
+   * way; `plan` still names a changed or drifted port by its id, a change to ports still
+   * reloads dnsmasq and never restarts it, and the node holds byte for byte the same files.
+   * The network then owns every client port of its directory on the node: a port on the node
+   * that no `DhcpPort` declares is removed. Switching either way takes one deploy and keeps
+   * every client's lease: turning it on, the ports' old `dhcpagent_port`s are forgotten
+   * (Terraform `removed` blocks), not destroyed; turning it off, the new ones adopt what is on
+   * the node.
+   * @default false
+   */
+  readonly portsInline?: boolean;
+  /**
    * The agents' own ports (neutron's DHCP ports, device owner `network:dhcp`; not client
    * `DhcpPort`s), in the order of `agents` (e.g. neutron's, when migrating).
    * @default - derived ids and MACs, addresses allocated at synth time

@@ -87,6 +87,8 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
    * carrier that runs the network handler (escape hatch; ports depend on these).
    */
   readonly elements: readonly TerraformResource[];
+  /** Whether the network's resources hold its ports (`portsInline`). */
+  readonly portsInline: boolean;
   private readonly _ports: DhcpPort[] = [];
   /** The agents' own ports (neutron's DHCP ports), in the order of `agents`. */
   private readonly dhcpServerPorts: readonly ServerPort[];
@@ -115,6 +117,7 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
 
     this.agents = agents;
     this.namespace = namespaceName(this.networkId);
+    this.portsInline = props.portsInline === true;
     this.elements = agents.map((agent, i) =>
       agent.mode === 'provider'
         ? new NetworkResource(this, `on-${agent.node.id}`, { ...this.renderAttributes(props, i), provider: agent.provider, dependsOn: [agent.element] })
@@ -299,7 +302,19 @@ export class DhcpNetwork extends Construct implements IDhcpNetwork {
       metadataBackendSocket: props.metadata?.backendSocket,
       metadataBuiltin: props.metadata?.builtin,
       ...optionProps(props),
+      ports: this.inlinePorts(addresses !== undefined),
     };
+  }
+
+  /**
+   * The inline `ports` attribute: the ports declared by synthesis (concrete for a portable
+   * mode payload, a synth-time Lazy otherwise); unset when the ports are resources of their own.
+   */
+  private inlinePorts(concrete: boolean): NetworkResourceConfig['ports'] {
+    if (!this.portsInline) return undefined;
+    if (concrete) return this._ports.map((p) => p.inlineAttributes());
+    // Resolved after attribute conversion: written in Terraform's snake_case already.
+    return Lazy.anyValue({ produce: () => this._ports.map((p) => toTerraformAttributes(p.inlineAttributes())) });
   }
 }
 

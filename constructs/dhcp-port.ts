@@ -6,9 +6,10 @@ import type { IpVersion, Port } from '../src/model/types';
 import { checkHostname, metadataIssues, validatePort } from '../src/model/validate';
 import { SECRET_SHOWN_AS } from '../src/model/secrets';
 import type { IDhcpClientPort, IDhcpNetwork } from './dhcp-network-base';
-import { PortResource } from './l1/resources';
+import { PortResource, type InlinePortConfig } from './l1/resources';
 import { toTerraformAttributes } from './l1/attributes';
 import { createCarrier } from './carrier';
+import { forgetEarlierResource } from './forget-earlier';
 import type { TerraformResource } from 'cdktf';
 import { checkUnlessToken, throwIfInvalid, unresolved } from './validation';
 
@@ -140,10 +141,15 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
   readonly extraDhcpOpts: readonly DhcpExtraOption[];
   /** neutron's device owner; empty when unset. */
   readonly deviceOwner: string;
-  /** One `dhcpagent_port` per provider-mode agent of the network, in the order of its agents (escape hatch). */
+  /** One `dhcpagent_port` per provider-mode agent of the network, in the order of its agents (escape hatch); none when the network holds its ports (`portsInline`). */
   readonly resources: readonly PortResource[];
-  /** Per agent of the network: its `dhcpagent_port`, or in provisioner mode the carrier (escape hatch). */
+  /**
+   * Per agent of the network, the resource that holds the port (escape hatch): its
+   * `dhcpagent_port`, or in provisioner mode the carrier; with `portsInline`, the network's own.
+   */
   readonly elements: readonly TerraformResource[];
+  /** The port's own attributes, as its `dhcpagent_port`s and its network's inline `ports` take them. */
+  private readonly ownFields: Omit<InlinePortConfig, 'id'>;
 
   constructor(scope: Construct, id: string, props: DhcpPortProps) {
     super(scope, id);
@@ -196,10 +202,7 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
     throwIfInvalid('dhcp port', this, issues);
 
     network._addPort(this);
-    const attributes = (i: number) => ({
-      node: network.agents[i].connection,
-      networkId: network.networkId,
-      portId: this.portId,
+    this.ownFields = {
       macAddress: this.macAddress,
       // An address given as a token has no subnet yet: the provider finds it at apply.
       fixedIps: this.fixedIps.map((f) => ({ ipAddress: f.ipAddress, subnetId: f.subnetId || undefined })),
@@ -207,7 +210,15 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
       deviceOwner: props.deviceOwner,
       extraDhcpOpts: props.extraDhcpOpts?.map((o) => ({ optName: o.optName, optValue: o.optValue, ipVersion: o.ipVersion ?? 4 })),
       metadata: props.metadata && { ...props.metadata },
-    });
+    };
+    if (network.portsInline) {
+      // The network's resources hold the port; what held it before (a deploy without portsInline) is forgotten, not destroyed.
+      this.elements = network.elements;
+      this.resources = [];
+      network.agents.forEach((agent) => forgetEarlierResource(this, `on-${agent.node.id}`, agent.mode === 'provider' ? PortResource.tfResourceType : agent.carrierType));
+      return;
+    }
+    const attributes = (i: number) => ({ node: network.agents[i].connection, networkId: network.networkId, portId: this.portId, ...this.ownFields });
     this.elements = network.agents.map((agent, i) =>
       agent.mode === 'provider'
         ? new PortResource(this, `on-${agent.node.id}`, { ...attributes(i), provider: agent.provider, dependsOn: [network.elements[i]] })
@@ -219,6 +230,11 @@ export class DhcpPort extends Construct implements IDhcpClientPort {
           }),
     );
     this.resources = this.elements.filter((e): e is PortResource => e instanceof PortResource);
+  }
+
+  /** The port's own attributes (camelCase) as an element of its network's inline `ports`. */
+  inlineAttributes(): InlinePortConfig {
+    return { id: this.portId, ...this.ownFields };
   }
 
   /** The port in the model's terms (for validation against other ports). */

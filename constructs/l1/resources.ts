@@ -18,6 +18,8 @@ export type PeerDhcpPortConfig = network.NetworkPeerDhcpPorts;
 export type PortFixedIpConfig = port.PortFixedIps;
 /** One DHCP option of a port (`extra_dhcp_opts`). */
 export type ExtraDhcpOptConfig = port.PortExtraDhcpOpts;
+/** One port held by its network (`ports`, ports inline). */
+export type InlinePortConfig = network.NetworkPorts;
 
 interface WithNode {
   /** How to reach the node over SSH, and where the agent keeps its files there (`node`). */

@@ -57,9 +57,10 @@ export async function readContext(host: Host, statePath: string, networkId: stri
       sh`echo @@serial; cat ${dir}/serial 2>/dev/null || echo 0`,
       sh`echo @@netserial; cat ${dir}/netserial 2>/dev/null || echo 0`,
       sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
-      // One JSON document per line (JSON.stringify never emits raw newlines). Read without the
-      // lock: a port another writer removes between the glob and cat is simply gone.
-      sh`echo @@ports; set -- ${dir}/ports/*.json; if [ -e "$1" ]; then cat "$@" 2>/dev/null || true; fi`,
+      // One JSON document per line (JSON.stringify never emits raw newlines; the echo ends a file
+      // written without a final newline). Read without the lock: a port another writer removes
+      // between the glob and cat is simply gone.
+      sh`echo @@ports; for f in ${dir}/ports/*.json; do if [ -e "$f" ]; then cat "$f" 2>/dev/null || true; echo; fi; done`,
       'echo @@end',
     );
   const result = checkResult(host.label, `network ${networkId}`, await host.run(script.toString()), 'read network state');

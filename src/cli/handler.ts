@@ -6,11 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { applyNetwork, applyNode, applyPort, deleteNetwork, deleteNode, deletePort, readNetwork, readNode, readPort } from '../agent';
+import { applyNode, applyPort, deleteNetwork, deleteNode, deletePort, readNode, readPort } from '../agent';
+import { applyNetworkWithPorts, readNetworkWithPorts } from '../agent/inline-ports';
 import type { HandlerOptions } from '../agent/spec';
 import { connectionFromValue, hostFor } from '../provider/resources/connection';
 import type { ObjectValue } from '../provider/cty';
-import { specFromValue } from '../provider/resources/network';
+import { inlinePortsFromValue, specFromValue } from '../provider/resources/network';
 import { nodeSpecFromValue } from '../provider/resources/node';
 import { portSpecFromValue } from '../provider/resources/port';
 import type { Host } from '../host/types';
@@ -52,9 +53,9 @@ export async function runHandler(kind: Kind, action: Action, payload: ObjectValu
     }
     case 'network': {
       const spec = specFromValue(payload);
-      if (action === 'read') return readNetwork(h, spec);
+      if (action === 'read') return readNetworkWithPorts(h, spec, inlinePortsFromValue(payload));
       if (action === 'delete') return deleteNetwork(h, spec, opts);
-      return applyNetwork(h, spec, opts);
+      return applyNetworkWithPorts(h, spec, inlinePortsFromValue(payload), opts);
     }
     case 'port': {
       const spec = portSpecFromValue(payload);

@@ -7,11 +7,14 @@ import { AgentStepError, ExistsError } from '../../agent/errors';
 import { PrerequisiteError } from '../../agent/node';
 import { HostError } from '../../host/types';
 import { deriveNetwork } from '../../agent/network-script';
-import { applyNetwork, deleteNetwork, readNetwork, type NetworkState } from '../../agent/network';
+import { deleteNetwork, type NetworkState } from '../../agent/network';
+import { applyNetworkWithPorts, readNetworkWithPorts } from '../../agent/inline-ports';
+import { effectivePort } from '../../agent/effective-port';
+import type { PortSpec } from '../../agent/spec';
 import { discoverNetwork } from '../../agent/discover';
-import { dhcpAddressIssues, validateNetworkSpec } from '../../agent/validate-spec';
+import { dhcpAddressIssues, validateNetworkSpec, validatePortSpec } from '../../agent/validate-spec';
 import { readContext } from '../../agent/stored-network';
-import { ValidationError, isError } from '../../model/errors';
+import { ValidationError, isError, type ValidationIssue } from '../../model/errors';
 import { NETWORK_AGENT_OPTIONS, withDefaults, type AgentOptionRow } from '../../model/agent-options';
 import { addressAt, cidrContains, ipVersionOf, parseCidr } from '../../model/ip';
 import { checkMetadataBackendSocket, checkMetadataBackendUrl } from '../../model/validate';
@@ -25,7 +28,8 @@ import { renamesOf, schemaOf, type PathRenames, type Row, type Table } from '../
 import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode, type NodeConnection } from './connection';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
 import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
-import { diagnosticsFor, importHint } from './errors';
+import { attributePathFor, diagnosticsFor, importHint } from './errors';
+import { PORT_ID_DESCRIPTION, PORT_RENAMES, normalisePortFields, portFieldRows, portSpecFromValue } from './port';
 import { parseImportId } from './import-id';
 import { readOptions, writing } from './gathered';
 import { bool, known, list, num, obj, str, strings } from './values';
@@ -220,6 +224,16 @@ export const networkTable: Table = {
       description:
         '`true`: the agent\'s own metadata server (nginx, in the namespace, on `169.254.169.254:80`) answers each client with its port\'s `metadata` (`dhcpagent_port`), in the EC2 and OpenStack layouts cloud-init reads; an address that is no port\'s gets 404. Needs `enable_isolated_metadata` or `force_metadata`. Not with `metadata_backend_url` / `metadata_backend_socket`. Unset: no built-in server.',
     },
+    {
+      name: 'ports',
+      presence: 'optional',
+      description:
+        'Ports inline, for big networks: the network\'s client ports held by this resource instead of one `dhcpagent_port` each (one resource per network per node). The network then owns every client port of its directory on the node: apply writes these and removes any other, `plan` names a changed or drifted port by its `id`. The node holds byte for byte what the same `dhcpagent_port`s would make, and a change to ports reloads dnsmasq (SIGHUP), never restarts it. Unset: the ports are `dhcpagent_port` resources, and the network leaves them alone (moving between the two modes: see the README, "Ports inline").',
+      nested: {
+        nesting: 'list',
+        rows: [{ name: 'id', type: t.string, presence: 'required', description: PORT_ID_DESCRIPTION }, ...portFieldRows],
+      },
+    },
     { name: 'namespace', type: t.string, presence: 'computed', description: '`qdhcp-<network_id>`.' },
     { name: 'interface_name', type: t.string, presence: 'computed', description: 'The DHCP device inside the namespace (`ns-…`).' },
     { name: 'tap_name', type: t.string, presence: 'computed', description: 'The veth end on the bridge (`tap…`).' },
@@ -355,9 +369,61 @@ function defaultDhcpIps(subnets: readonly Subnet[]): string[] {
   return subnets.filter((s) => s.enableDhcp).flatMap((s) => defaultDhcpAddress(s) ?? []);
 }
 
+/** The port handler specs of a (fully known) network value's inline ports; `null` when it has none (its ports are `dhcpagent_port`s). */
+export function inlinePortsFromValue(v: ObjectValue): PortSpec[] | null {
+  if (v.ports === null || v.ports === undefined) return null;
+  return list(v.ports).map((p) => portSpecFromValue({ ...obj(p), port_id: obj(p).id, network_id: v.network_id, node: v.node }));
+}
+
+/** Inline ports with their plan-time defaults: each address's subnet, found in this network's subnets; each option's IP version. */
+function normaliseInlinePorts(v: ObjectValue, prior: ObjectValue | null): Value {
+  if (v.ports === null || v.ports === undefined || !known(v.ports)) return v.ports ?? null;
+  const subnets = known(v.subnets) && known(v.network_id) ? list(v.subnets).map((s) => subnetFromValue(s, str(v.network_id) ?? '')) : null;
+  const priorPorts = new Map(list(prior?.ports ?? null).map((p) => [str(obj(p).id), obj(p)]));
+  return list(v.ports).map((p) => {
+    const o = normalisePortFields(obj(p), priorPorts.get(str(obj(p).id)) ?? null);
+    if (!subnets || !list(o.fixed_ips).every((f) => known(obj(f).ip_address))) return o;
+    const fixedIps = list(o.fixed_ips).map((f) => {
+      const ip = str(obj(f).ip_address) ?? '';
+      const found = subnets.find((s) => ipVersionOf(ip) === s.ipVersion && cidrContains(s.cidr, ip));
+      return isUnknown(obj(f).subnet_id) && found ? { ...obj(f), subnet_id: found.id } : obj(f);
+    });
+    return { ...o, fixed_ips: fixedIps };
+  });
+}
+
+/** A path of validatePortSpec's as the attribute of inline port `i`: `ports[i].mac_address`, `ports[i].fixed_ips[0].ip_address`. */
+function inlinePortPath(i: number, specPath: string): string {
+  const steps = attributePathFor(specPath, PORT_RENAMES).map((s) => (s === 'port_id' ? 'id' : s));
+  return `ports[${i}]${steps.map((s) => (typeof s === 'number' ? `[${s}]` : typeof s === 'string' ? `.${s}` : `[${JSON.stringify(s.key)}]`)).join('')}`;
+}
+
+/**
+ * What the port handler would refuse of the inline ports, checked against this network and
+ * each other (as apply writes them), with paths in attribute terms.
+ */
+function inlinePortIssues(spec: NetworkSpec, ports: readonly PortSpec[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const effective = ports.map((p) => effectivePort(p, spec));
+  const firstOf = new Map<string, number>();
+  ports.forEach((p, i) => {
+    const twin = firstOf.get(p.port.id);
+    if (twin !== undefined) {
+      issues.push({ path: `ports[${i}].id`, value: p.port.id, allowed: `an id no other of the network's ports has (ports[${twin}] has it)` });
+      return;
+    }
+    firstOf.set(p.port.id, i);
+    const own = spec.network.ports.find((x) => x.id === p.port.id);
+    if (own) issues.push({ path: `ports[${i}].id`, value: p.port.id, allowed: `an id not used by the network's own ports (${p.port.id} is ${own.deviceOwner === DEVICE_OWNER_DHCP ? 'a DHCP port' : 'one of them'})` });
+    const network = { ...spec.network, ports: [...spec.network.ports, ...effective.filter((_, j) => j !== i)] };
+    for (const issue of validatePortSpec({ ...p, port: effective[i] }, network, spec.options)) issues.push({ ...issue, path: inlinePortPath(i, issue.path) });
+  });
+  return issues;
+}
+
 /** Fills optional+computed inputs with their defaults and derives the computed outputs. */
-function normalise(v: ObjectValue): ObjectValue {
-  const out: ObjectValue = { ...v };
+function normalise(v: ObjectValue, prior: ObjectValue | null = null): ObjectValue {
+  const out: ObjectValue = { ...v, ports: normaliseInlinePorts(v, prior) };
   const networkId = str(v.network_id);
   const c = connectionFromValue(v.node);
   if (known(v.subnets) && networkId !== undefined) {
@@ -444,6 +510,8 @@ function valueFromSpec(spec: NetworkSpec, c: NodeConnection): ObjectValue {
     metadata_backend_url: spec.metadata?.backendUrl ?? null,
     metadata_backend_socket: spec.metadata?.backendSocket ?? null,
     metadata_builtin: spec.metadata?.builtin ?? null,
+    // Imported with its ports left to dhcpagent_port resources (import each, or list them here).
+    ports: null,
   };
 }
 
@@ -474,10 +542,13 @@ export const networkResource: ResourceType = {
       const subject = `dhcpagent_network ${str(req.prior!.network_id)} on ${nodeLabel(c)}`;
       return { planned: null, diagnostics: planDiagnostics(ctx.provider, c, subject, true, req.priorPrivate) };
     }
-    const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) });
+    const proposed = normalise({ ...req.proposed, node: normaliseNode(req.proposed.node) }, req.prior);
     if (known(proposed)) {
-      const issues = validateNetworkSpec(specFromValue(proposed));
-      if (!issues.length) issues.push(...(await dhcpAddressesTakenOnNode(req.prior, proposed)));
+      const spec = specFromValue(proposed);
+      const issues = validateNetworkSpec(spec);
+      const inline = inlinePortsFromValue(proposed);
+      // Inline, the network owns the node's ports of it: those it lists are all there will be.
+      if (!issues.length) issues.push(...(inline ? inlinePortIssues(spec, inline) : await dhcpAddressesTakenOnNode(req.prior, proposed)));
       if (issues.length) {
         return { planned: null, diagnostics: diagnosticsFor('Plan of dhcpagent_network', inAttributeTerms(new ValidationError(issues)), RENAMES) };
       }
@@ -503,7 +574,7 @@ export const networkResource: ResourceType = {
         await onNode(c, writing(ctx.provider, c, (host) => deleteNetwork(host, specFromValue(state))));
         return { newState: null };
       }
-      const st = await onNode(c, writing(ctx.provider, c, (host) => applyNetwork(host, specFromValue(state), { create: req.action === 'create' })));
+      const st = await onNode(c, writing(ctx.provider, c, (host) => applyNetworkWithPorts(host, specFromValue(state), inlinePortsFromValue(state), { create: req.action === 'create' })));
       if (st.drift.length) {
         return { newState: withObservation(state, st), diagnostics: [errorDiagnostic(`${what}: the node did not converge`, st.drift.join('\n'))] };
       }
@@ -522,7 +593,7 @@ export const networkResource: ResourceType = {
     // Never contacted: its plan (a delete, as the node left the network's agents) says so.
     if (isGone(ctx.provider, c)) return { newState: req.current };
     try {
-      const st = await onNode(c, (host) => readNetwork(host, specFromValue(req.current), readOptions(ctx.provider)));
+      const st = await onNode(c, (host) => readNetworkWithPorts(host, specFromValue(req.current), inlinePortsFromValue(req.current), readOptions(ctx.provider)));
       return { newState: st ? withObservation(req.current, st) : null, private: reachedPrivate() };
     } catch (err) {
       return keepWhenUnreachable(req.current, req.private, c, subject, err) ?? { newState: req.current, diagnostics: diagnosticsFor(`Read of ${subject}`, err, RENAMES) };

@@ -14,7 +14,7 @@ import { UNKNOWN, t, type ObjectValue, type Value } from '../cty';
 import { errorDiagnostic, hasErrors } from '../diagnostics';
 import type { ResourceType } from '../resource';
 import type { Schema } from '../schema';
-import { renamesOf, rowNamed, schemaOf, type PathRenames, type Table } from '../table';
+import { renamesOf, rowNamed, schemaOf, type PathRenames, type Row, type Table } from '../table';
 import { connectionFromValue, connectionToValue, hostFor, nodeLabel, nodeRow, normaliseNode, validateNode } from './connection';
 import { DRIFT_DESCRIPTION, planWithDrift, operationLabel } from './drift-plan';
 import { forgottenWarning, goneError, isGone, keepWhenUnreachable, onNode, planDiagnostics, reachedPrivate } from './reachability';
@@ -23,10 +23,76 @@ import { parseImportId } from './import-id';
 import { readOptions, writing } from './gathered';
 import { known, list, num, obj, str } from './values';
 
+export const PORT_ID_DESCRIPTION = 'The port\'s id (a UUID, or `[a-z0-9-]{1,36}`).';
+
+/** A port's own fields: the attributes of `dhcpagent_port`, and of each element of `dhcpagent_network.ports` (ports inline). */
+export const portFieldRows: readonly Row[] = [
+  { name: 'mac_address', type: t.string, presence: 'required', spec: ['port.macAddress'], description: 'The client\'s MAC, `xx:xx:xx:xx:xx:xx`.' },
+  {
+    name: 'fixed_ips',
+    presence: 'required',
+    spec: ['port.fixedIps'],
+    description: 'The client\'s addresses, one per subnet at most.',
+    nested: {
+      nesting: 'list',
+      rows: [
+        { name: 'ip_address', type: t.string, presence: 'required' },
+        { name: 'subnet_id', type: t.string, presence: 'optional+computed', description: 'Default: the network\'s subnet that holds `ip_address`.' },
+      ],
+    },
+  },
+  {
+    name: 'hostname',
+    type: t.string,
+    presence: 'optional',
+    // The spec's hostname becomes the port's dns_assignment; validation may name either.
+    spec: ['hostname', 'port.dnsAssignment'],
+    description: 'The client\'s host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.',
+  },
+  {
+    name: 'device_owner',
+    type: t.string,
+    presence: 'optional',
+    spec: ['port.deviceOwner'],
+    description: 'neutron\'s device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.',
+  },
+  {
+    name: 'extra_dhcp_opts',
+    presence: 'optional',
+    spec: ['port.extraDhcpOpts'],
+    description: 'Per-port DHCP options: dnsmasq option names (`tftp-server`, `bootfile-name`), numbers (`66`), with optional `tag:<tag>,` prefixes.',
+    nested: {
+      nesting: 'list',
+      rows: [
+        { name: 'opt_name', type: t.string, presence: 'required' },
+        { name: 'opt_value', type: t.string, presence: 'required' },
+        { name: 'ip_version', type: t.number, presence: 'optional+computed', default: 4, description: '`4` or `6`. Default: `4`.' },
+      ],
+    },
+  },
+  {
+    name: 'metadata',
+    presence: 'optional',
+    spec: ['metadata'],
+    description:
+      'What the built-in metadata service (the network\'s `metadata_builtin = true`) serves this port\'s client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port\'s addresses get 404. Changes rewrite this port\'s files only; they never restart dnsmasq.',
+    nested: {
+      nesting: 'single',
+      rows: [
+        { name: 'instance_id', type: t.string, presence: 'optional', spec: ['metadata.instanceId'], description: 'The instance id (EC2 `instance-id`, OpenStack `uuid`). Default: the port id.' },
+        { name: 'hostname', type: t.string, presence: 'optional', spec: ['metadata.hostname'], description: 'The host name cloud-init sets. Default: the port\'s `hostname`, else `host-<ip with dashes>`.' },
+        { name: 'user_data', type: t.string, presence: 'optional', sensitive: true, spec: ['metadata.userData'], description: 'User-data (a cloud-config, a script…), at most 65535 bytes. Sensitive: hidden in plan output and messages; on the node readable only by the metadata server\'s user.' },
+        { name: 'public_keys', type: t.list(t.string), presence: 'optional', spec: ['metadata.publicKeys'], description: 'OpenSSH public keys (one line each, as in a `.pub` file).' },
+        { name: 'network_config', type: t.string, presence: 'optional', spec: ['metadata.networkConfig'], description: 'OpenStack `network_data.json`, as JSON text (`jsonencode({ links = [...], networks = [...], services = [...] })`).' },
+      ],
+    },
+  },
+];
+
 export const portTable: Table = {
   version: 0,
   description:
-    'A port (MAC/IP reservation) on a network served by one node: the client with `mac_address` gets `fixed_ips` by DHCP, with `hostname` and `extra_dhcp_opts`. Changes reload dnsmasq (SIGHUP); they never restart it.',
+    'A port (MAC/IP reservation) on a network served by one node: the client with `mac_address` gets `fixed_ips` by DHCP, with `hostname` and `extra_dhcp_opts`. Changes reload dnsmasq (SIGHUP); they never restart it. For big networks, the network can hold its ports instead (`dhcpagent_network.ports`).',
   rows: [
     { name: 'id', type: t.string, presence: 'computed', description: '`<host>:<port>/<network_id>/<port_id>`.' },
     nodeRow('statePath'),
@@ -38,75 +104,18 @@ export const portTable: Table = {
       spec: ['networkId'],
       description: 'The network the port is on (a `dhcpagent_network` on the same node).',
     },
-    { name: 'port_id', type: t.string, presence: 'required', replace: true, spec: ['port.id'], description: 'The port\'s id (a UUID, or `[a-z0-9-]{1,36}`).' },
-    { name: 'mac_address', type: t.string, presence: 'required', spec: ['port.macAddress'], description: 'The client\'s MAC, `xx:xx:xx:xx:xx:xx`.' },
-    {
-      name: 'fixed_ips',
-      presence: 'required',
-      spec: ['port.fixedIps'],
-      description: 'The client\'s addresses, one per subnet at most.',
-      nested: {
-        nesting: 'list',
-        rows: [
-          { name: 'ip_address', type: t.string, presence: 'required' },
-          { name: 'subnet_id', type: t.string, presence: 'optional+computed', description: 'Default: the network\'s subnet that holds `ip_address`.' },
-        ],
-      },
-    },
-    {
-      name: 'hostname',
-      type: t.string,
-      presence: 'optional',
-      // The spec's hostname becomes the port's dns_assignment; validation may name either.
-      spec: ['hostname', 'port.dnsAssignment'],
-      description: 'The client\'s host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.',
-    },
-    {
-      name: 'device_owner',
-      type: t.string,
-      presence: 'optional',
-      spec: ['port.deviceOwner'],
-      description: 'neutron\'s device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.',
-    },
-    {
-      name: 'extra_dhcp_opts',
-      presence: 'optional',
-      spec: ['port.extraDhcpOpts'],
-      description: 'Per-port DHCP options: dnsmasq option names (`tftp-server`, `bootfile-name`), numbers (`66`), with optional `tag:<tag>,` prefixes.',
-      nested: {
-        nesting: 'list',
-        rows: [
-          { name: 'opt_name', type: t.string, presence: 'required' },
-          { name: 'opt_value', type: t.string, presence: 'required' },
-          { name: 'ip_version', type: t.number, presence: 'optional+computed', default: 4, description: '`4` or `6`. Default: `4`.' },
-        ],
-      },
-    },
-    {
-      name: 'metadata',
-      presence: 'optional',
-      spec: ['metadata'],
-      description:
-        'What the built-in metadata service (the network\'s `metadata_builtin = true`) serves this port\'s client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port\'s addresses get 404. Changes rewrite this port\'s files only; they never restart dnsmasq.',
-      nested: {
-        nesting: 'single',
-        rows: [
-          { name: 'instance_id', type: t.string, presence: 'optional', spec: ['metadata.instanceId'], description: 'The instance id (EC2 `instance-id`, OpenStack `uuid`). Default: the port id.' },
-          { name: 'hostname', type: t.string, presence: 'optional', spec: ['metadata.hostname'], description: 'The host name cloud-init sets. Default: the port\'s `hostname`, else `host-<ip with dashes>`.' },
-          { name: 'user_data', type: t.string, presence: 'optional', sensitive: true, spec: ['metadata.userData'], description: 'User-data (a cloud-config, a script…), at most 65535 bytes. Sensitive: hidden in plan output and messages; on the node readable only by the metadata server\'s user.' },
-          { name: 'public_keys', type: t.list(t.string), presence: 'optional', spec: ['metadata.publicKeys'], description: 'OpenSSH public keys (one line each, as in a `.pub` file).' },
-          { name: 'network_config', type: t.string, presence: 'optional', spec: ['metadata.networkConfig'], description: 'OpenStack `network_data.json`, as JSON text (`jsonencode({ links = [...], networks = [...], services = [...] })`).' },
-        ],
-      },
-    },
+    { name: 'port_id', type: t.string, presence: 'required', replace: true, spec: ['port.id'], description: PORT_ID_DESCRIPTION },
+    ...portFieldRows,
     { name: 'drift', type: t.list(t.string), presence: 'computed', description: DRIFT_DESCRIPTION },
   ],
 };
 
 export const portSchema: Schema = schemaOf(portTable);
 
-const RENAMES: PathRenames = renamesOf(portTable.rows);
-const OPT_IP_VERSION_DEFAULT = rowNamed(rowNamed(portTable.rows, 'extra_dhcp_opts').nested!.rows, 'ip_version').default as IpVersion;
+/** Spec paths of a port (validatePortSpec's) → attribute paths of `dhcpagent_port`. */
+export const PORT_RENAMES: PathRenames = renamesOf(portTable.rows);
+const RENAMES = PORT_RENAMES;
+const OPT_IP_VERSION_DEFAULT = rowNamed(rowNamed(portFieldRows, 'extra_dhcp_opts').nested!.rows, 'ip_version').default as IpVersion;
 
 function optsFrom(v: Value | undefined): ExtraDhcpOpt[] {
   return list(v).map((o) => ({ optName: str(obj(o).opt_name) ?? '', optValue: str(obj(o).opt_value) ?? '', ipVersion: (num(obj(o).ip_version) as IpVersion | undefined) ?? OPT_IP_VERSION_DEFAULT }));
@@ -163,10 +172,20 @@ function planTimeIssues(v: ObjectValue): ValidationIssue[] {
 
 function normalise(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
   const c = connectionFromValue(v.node);
+  return {
+    ...normalisePortFields(v, prior),
+    id: known(obj(v.node).host) && known(obj(v.node).port) && known(v.network_id) && known(v.port_id) ? `${c.host}:${c.port}/${str(v.network_id)}/${str(v.port_id)}` : UNKNOWN,
+  };
+}
+
+/**
+ * A port's own fields with their plan-time defaults: the subnet of each address as found last
+ * time (else unknown until apply finds it), each option's IP version.
+ */
+export function normalisePortFields(v: ObjectValue, prior: ObjectValue | null): ObjectValue {
   const priorIps = list(prior?.fixed_ips).map(obj);
   return {
     ...v,
-    id: known(obj(v.node).host) && known(obj(v.node).port) && known(v.network_id) && known(v.port_id) ? `${c.host}:${c.port}/${str(v.network_id)}/${str(v.port_id)}` : UNKNOWN,
     fixed_ips: known(v.fixed_ips)
       ? list(v.fixed_ips).map((f) => {
           const o = obj(f);

@@ -105,6 +105,10 @@ export interface NetworkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly physicalInterface?: string;
   /**
+  * Ports inline, for big networks: the network's client ports held by this resource instead of one `dhcpagent_port` each (one resource per network per node). The network then owns every client port of its directory on the node: apply writes these and removes any other, `plan` names a changed or drifted port by its `id`. The node holds byte for byte what the same `dhcpagent_port`s would make, and a change to ports reloads dnsmasq (SIGHUP), never restarts it. Unset: the ports are `dhcpagent_port` resources, and the network leaves them alone (moving between the two modes: see the README, "Ports inline").
+  */
+  readonly ports?: NetworkPorts[] | cdktf.IResolvable;
+  /**
   * DHCP T2 sent to clients; `0` or unset: not sent.
   */
   readonly rebindingTimeSeconds?: number;
@@ -649,6 +653,855 @@ export class NetworkPeerDhcpPortsList extends cdktf.ComplexList {
   */
   public get(index: number): NetworkPeerDhcpPortsOutputReference {
     return new NetworkPeerDhcpPortsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface NetworkPortsExtraDhcpOpts {
+  /**
+  * `4` or `6`. Default: `4`.
+  */
+  readonly ipVersion?: number;
+  /**
+  */
+  readonly optName: string;
+  /**
+  */
+  readonly optValue: string;
+}
+
+export function networkPortsExtraDhcpOptsToTerraform(struct?: NetworkPortsExtraDhcpOpts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    ip_version: cdktf.numberToTerraform(struct!.ipVersion),
+    opt_name: cdktf.stringToTerraform(struct!.optName),
+    opt_value: cdktf.stringToTerraform(struct!.optValue),
+  }
+}
+
+export function networkPortsExtraDhcpOptsToHclTerraform(struct?: NetworkPortsExtraDhcpOpts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    ip_version: {
+      value: cdktf.numberToHclTerraform(struct!.ipVersion),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "number",
+    },
+    opt_name: {
+      value: cdktf.stringToHclTerraform(struct!.optName),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    opt_value: {
+      value: cdktf.stringToHclTerraform(struct!.optValue),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class NetworkPortsExtraDhcpOptsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): NetworkPortsExtraDhcpOpts | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._ipVersion !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.ipVersion = this._ipVersion;
+    }
+    if (this._optName !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.optName = this._optName;
+    }
+    if (this._optValue !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.optValue = this._optValue;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: NetworkPortsExtraDhcpOpts | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._ipVersion = undefined;
+      this._optName = undefined;
+      this._optValue = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._ipVersion = value.ipVersion;
+      this._optName = value.optName;
+      this._optValue = value.optValue;
+    }
+  }
+
+  // ip_version - computed: true, optional: true, required: false
+  private _ipVersion?: number;
+  public get ipVersion() {
+    return this.getNumberAttribute('ip_version');
+  }
+  public set ipVersion(value: number) {
+    this._ipVersion = value;
+  }
+  public resetIpVersion() {
+    this._ipVersion = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get ipVersionInput() {
+    return this._ipVersion;
+  }
+
+  // opt_name - computed: false, optional: false, required: true
+  private _optName?: string;
+  public get optName() {
+    return this.getStringAttribute('opt_name');
+  }
+  public set optName(value: string) {
+    this._optName = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get optNameInput() {
+    return this._optName;
+  }
+
+  // opt_value - computed: false, optional: false, required: true
+  private _optValue?: string;
+  public get optValue() {
+    return this.getStringAttribute('opt_value');
+  }
+  public set optValue(value: string) {
+    this._optValue = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get optValueInput() {
+    return this._optValue;
+  }
+}
+
+export class NetworkPortsExtraDhcpOptsList extends cdktf.ComplexList {
+  public internalValue?: NetworkPortsExtraDhcpOpts[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): NetworkPortsExtraDhcpOptsOutputReference {
+    return new NetworkPortsExtraDhcpOptsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface NetworkPortsFixedIps {
+  /**
+  */
+  readonly ipAddress: string;
+  /**
+  * Default: the network's subnet that holds `ip_address`.
+  */
+  readonly subnetId?: string;
+}
+
+export function networkPortsFixedIpsToTerraform(struct?: NetworkPortsFixedIps | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    ip_address: cdktf.stringToTerraform(struct!.ipAddress),
+    subnet_id: cdktf.stringToTerraform(struct!.subnetId),
+  }
+}
+
+export function networkPortsFixedIpsToHclTerraform(struct?: NetworkPortsFixedIps | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    ip_address: {
+      value: cdktf.stringToHclTerraform(struct!.ipAddress),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    subnet_id: {
+      value: cdktf.stringToHclTerraform(struct!.subnetId),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class NetworkPortsFixedIpsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): NetworkPortsFixedIps | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._ipAddress !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.ipAddress = this._ipAddress;
+    }
+    if (this._subnetId !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.subnetId = this._subnetId;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: NetworkPortsFixedIps | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._ipAddress = undefined;
+      this._subnetId = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._ipAddress = value.ipAddress;
+      this._subnetId = value.subnetId;
+    }
+  }
+
+  // ip_address - computed: false, optional: false, required: true
+  private _ipAddress?: string;
+  public get ipAddress() {
+    return this.getStringAttribute('ip_address');
+  }
+  public set ipAddress(value: string) {
+    this._ipAddress = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get ipAddressInput() {
+    return this._ipAddress;
+  }
+
+  // subnet_id - computed: true, optional: true, required: false
+  private _subnetId?: string;
+  public get subnetId() {
+    return this.getStringAttribute('subnet_id');
+  }
+  public set subnetId(value: string) {
+    this._subnetId = value;
+  }
+  public resetSubnetId() {
+    this._subnetId = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get subnetIdInput() {
+    return this._subnetId;
+  }
+}
+
+export class NetworkPortsFixedIpsList extends cdktf.ComplexList {
+  public internalValue?: NetworkPortsFixedIps[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): NetworkPortsFixedIpsOutputReference {
+    return new NetworkPortsFixedIpsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface NetworkPortsMetadata {
+  /**
+  * The host name cloud-init sets. Default: the port's `hostname`, else `host-<ip with dashes>`.
+  */
+  readonly hostname?: string;
+  /**
+  * The instance id (EC2 `instance-id`, OpenStack `uuid`). Default: the port id.
+  */
+  readonly instanceId?: string;
+  /**
+  * OpenStack `network_data.json`, as JSON text (`jsonencode({ links = [...], networks = [...], services = [...] })`).
+  */
+  readonly networkConfig?: string;
+  /**
+  * OpenSSH public keys (one line each, as in a `.pub` file).
+  */
+  readonly publicKeys?: string[];
+  /**
+  * User-data (a cloud-config, a script…), at most 65535 bytes. Sensitive: hidden in plan output and messages; on the node readable only by the metadata server's user.
+  */
+  readonly userData?: string;
+}
+
+export function networkPortsMetadataToTerraform(struct?: NetworkPortsMetadata | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    hostname: cdktf.stringToTerraform(struct!.hostname),
+    instance_id: cdktf.stringToTerraform(struct!.instanceId),
+    network_config: cdktf.stringToTerraform(struct!.networkConfig),
+    public_keys: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.publicKeys),
+    user_data: cdktf.stringToTerraform(struct!.userData),
+  }
+}
+
+export function networkPortsMetadataToHclTerraform(struct?: NetworkPortsMetadata | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    hostname: {
+      value: cdktf.stringToHclTerraform(struct!.hostname),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    instance_id: {
+      value: cdktf.stringToHclTerraform(struct!.instanceId),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    network_config: {
+      value: cdktf.stringToHclTerraform(struct!.networkConfig),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    public_keys: {
+      value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.publicKeys),
+      isBlock: false,
+      type: "list",
+      storageClassType: "stringList",
+    },
+    user_data: {
+      value: cdktf.stringToHclTerraform(struct!.userData),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class NetworkPortsMetadataOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): NetworkPortsMetadata | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._hostname !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.hostname = this._hostname;
+    }
+    if (this._instanceId !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.instanceId = this._instanceId;
+    }
+    if (this._networkConfig !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.networkConfig = this._networkConfig;
+    }
+    if (this._publicKeys !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.publicKeys = this._publicKeys;
+    }
+    if (this._userData !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.userData = this._userData;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: NetworkPortsMetadata | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._hostname = undefined;
+      this._instanceId = undefined;
+      this._networkConfig = undefined;
+      this._publicKeys = undefined;
+      this._userData = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._hostname = value.hostname;
+      this._instanceId = value.instanceId;
+      this._networkConfig = value.networkConfig;
+      this._publicKeys = value.publicKeys;
+      this._userData = value.userData;
+    }
+  }
+
+  // hostname - computed: false, optional: true, required: false
+  private _hostname?: string;
+  public get hostname() {
+    return this.getStringAttribute('hostname');
+  }
+  public set hostname(value: string) {
+    this._hostname = value;
+  }
+  public resetHostname() {
+    this._hostname = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get hostnameInput() {
+    return this._hostname;
+  }
+
+  // instance_id - computed: false, optional: true, required: false
+  private _instanceId?: string;
+  public get instanceId() {
+    return this.getStringAttribute('instance_id');
+  }
+  public set instanceId(value: string) {
+    this._instanceId = value;
+  }
+  public resetInstanceId() {
+    this._instanceId = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get instanceIdInput() {
+    return this._instanceId;
+  }
+
+  // network_config - computed: false, optional: true, required: false
+  private _networkConfig?: string;
+  public get networkConfig() {
+    return this.getStringAttribute('network_config');
+  }
+  public set networkConfig(value: string) {
+    this._networkConfig = value;
+  }
+  public resetNetworkConfig() {
+    this._networkConfig = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get networkConfigInput() {
+    return this._networkConfig;
+  }
+
+  // public_keys - computed: false, optional: true, required: false
+  private _publicKeys?: string[];
+  public get publicKeys() {
+    return this.getListAttribute('public_keys');
+  }
+  public set publicKeys(value: string[]) {
+    this._publicKeys = value;
+  }
+  public resetPublicKeys() {
+    this._publicKeys = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get publicKeysInput() {
+    return this._publicKeys;
+  }
+
+  // user_data - computed: false, optional: true, required: false
+  private _userData?: string;
+  public get userData() {
+    return this.getStringAttribute('user_data');
+  }
+  public set userData(value: string) {
+    this._userData = value;
+  }
+  public resetUserData() {
+    this._userData = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get userDataInput() {
+    return this._userData;
+  }
+}
+export interface NetworkPorts {
+  /**
+  * neutron's device owner, e.g. `compute:nova`. Ports owned by `network:dhcp` or floating IPs get no host entry, as in neutron.
+  */
+  readonly deviceOwner?: string;
+  /**
+  * Per-port DHCP options: dnsmasq option names (`tftp-server`, `bootfile-name`), numbers (`66`), with optional `tag:<tag>,` prefixes.
+  */
+  readonly extraDhcpOpts?: NetworkPortsExtraDhcpOpts[] | cdktf.IResolvable;
+  /**
+  * The client's addresses, one per subnet at most.
+  */
+  readonly fixedIps: NetworkPortsFixedIps[] | cdktf.IResolvable;
+  /**
+  * The client's host name (a DNS label). Default: `host-<ip with dashes>`, as neutron names it.
+  */
+  readonly hostname?: string;
+  /**
+  * The port's id (a UUID, or `[a-z0-9-]{1,36}`).
+  *
+  * Please be aware that the id field is automatically added to all resources in Terraform providers using a Terraform provider SDK version below 2.
+  * If you experience problems setting this value it might not be settable. Please take a look at the provider documentation to ensure it should be settable.
+  */
+  readonly id: string;
+  /**
+  * The client's MAC, `xx:xx:xx:xx:xx:xx`.
+  */
+  readonly macAddress: string;
+  /**
+  * What the built-in metadata service (the network's `metadata_builtin = true`) serves this port's client at http://169.254.169.254, in the EC2 (`/latest/meta-data/…`) and OpenStack (`/openstack/latest/meta_data.json`) layouts cloud-init reads. Unset: the port's addresses get 404. Changes rewrite this port's files only; they never restart dnsmasq.
+  */
+  readonly metadata?: NetworkPortsMetadata;
+}
+
+export function networkPortsToTerraform(struct?: NetworkPorts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    device_owner: cdktf.stringToTerraform(struct!.deviceOwner),
+    extra_dhcp_opts: cdktf.listMapper(networkPortsExtraDhcpOptsToTerraform, false)(struct!.extraDhcpOpts),
+    fixed_ips: cdktf.listMapper(networkPortsFixedIpsToTerraform, false)(struct!.fixedIps),
+    hostname: cdktf.stringToTerraform(struct!.hostname),
+    id: cdktf.stringToTerraform(struct!.id),
+    mac_address: cdktf.stringToTerraform(struct!.macAddress),
+    metadata: networkPortsMetadataToTerraform(struct!.metadata),
+  }
+}
+
+export function networkPortsToHclTerraform(struct?: NetworkPorts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    device_owner: {
+      value: cdktf.stringToHclTerraform(struct!.deviceOwner),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    extra_dhcp_opts: {
+      value: cdktf.listMapperHcl(networkPortsExtraDhcpOptsToHclTerraform, false)(struct!.extraDhcpOpts),
+      isBlock: false,
+      type: "list",
+      storageClassType: "NetworkPortsExtraDhcpOptsList",
+    },
+    fixed_ips: {
+      value: cdktf.listMapperHcl(networkPortsFixedIpsToHclTerraform, false)(struct!.fixedIps),
+      isBlock: false,
+      type: "list",
+      storageClassType: "NetworkPortsFixedIpsList",
+    },
+    hostname: {
+      value: cdktf.stringToHclTerraform(struct!.hostname),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    id: {
+      value: cdktf.stringToHclTerraform(struct!.id),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    mac_address: {
+      value: cdktf.stringToHclTerraform(struct!.macAddress),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    metadata: {
+      value: networkPortsMetadataToHclTerraform(struct!.metadata),
+      isBlock: false,
+      type: "list",
+      storageClassType: "NetworkPortsMetadata",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class NetworkPortsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): NetworkPorts | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._deviceOwner !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.deviceOwner = this._deviceOwner;
+    }
+    if (this._extraDhcpOpts?.internalValue !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.extraDhcpOpts = this._extraDhcpOpts?.internalValue;
+    }
+    if (this._fixedIps?.internalValue !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.fixedIps = this._fixedIps?.internalValue;
+    }
+    if (this._hostname !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.hostname = this._hostname;
+    }
+    if (this._id !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.id = this._id;
+    }
+    if (this._macAddress !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.macAddress = this._macAddress;
+    }
+    if (this._metadata?.internalValue !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.metadata = this._metadata?.internalValue;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: NetworkPorts | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._deviceOwner = undefined;
+      this._extraDhcpOpts.internalValue = undefined;
+      this._fixedIps.internalValue = undefined;
+      this._hostname = undefined;
+      this._id = undefined;
+      this._macAddress = undefined;
+      this._metadata.internalValue = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._deviceOwner = value.deviceOwner;
+      this._extraDhcpOpts.internalValue = value.extraDhcpOpts;
+      this._fixedIps.internalValue = value.fixedIps;
+      this._hostname = value.hostname;
+      this._id = value.id;
+      this._macAddress = value.macAddress;
+      this._metadata.internalValue = value.metadata;
+    }
+  }
+
+  // device_owner - computed: false, optional: true, required: false
+  private _deviceOwner?: string;
+  public get deviceOwner() {
+    return this.getStringAttribute('device_owner');
+  }
+  public set deviceOwner(value: string) {
+    this._deviceOwner = value;
+  }
+  public resetDeviceOwner() {
+    this._deviceOwner = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get deviceOwnerInput() {
+    return this._deviceOwner;
+  }
+
+  // extra_dhcp_opts - computed: false, optional: true, required: false
+  private _extraDhcpOpts = new NetworkPortsExtraDhcpOptsList(this, "extra_dhcp_opts", false);
+  public get extraDhcpOpts() {
+    return this._extraDhcpOpts;
+  }
+  public putExtraDhcpOpts(value: NetworkPortsExtraDhcpOpts[] | cdktf.IResolvable) {
+    this._extraDhcpOpts.internalValue = value;
+  }
+  public resetExtraDhcpOpts() {
+    this._extraDhcpOpts.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get extraDhcpOptsInput() {
+    return this._extraDhcpOpts.internalValue;
+  }
+
+  // fixed_ips - computed: false, optional: false, required: true
+  private _fixedIps = new NetworkPortsFixedIpsList(this, "fixed_ips", false);
+  public get fixedIps() {
+    return this._fixedIps;
+  }
+  public putFixedIps(value: NetworkPortsFixedIps[] | cdktf.IResolvable) {
+    this._fixedIps.internalValue = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get fixedIpsInput() {
+    return this._fixedIps.internalValue;
+  }
+
+  // hostname - computed: false, optional: true, required: false
+  private _hostname?: string;
+  public get hostname() {
+    return this.getStringAttribute('hostname');
+  }
+  public set hostname(value: string) {
+    this._hostname = value;
+  }
+  public resetHostname() {
+    this._hostname = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get hostnameInput() {
+    return this._hostname;
+  }
+
+  // id - computed: false, optional: false, required: true
+  private _id?: string;
+  public get id() {
+    return this.getStringAttribute('id');
+  }
+  public set id(value: string) {
+    this._id = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get idInput() {
+    return this._id;
+  }
+
+  // mac_address - computed: false, optional: false, required: true
+  private _macAddress?: string;
+  public get macAddress() {
+    return this.getStringAttribute('mac_address');
+  }
+  public set macAddress(value: string) {
+    this._macAddress = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get macAddressInput() {
+    return this._macAddress;
+  }
+
+  // metadata - computed: false, optional: true, required: false
+  private _metadata = new NetworkPortsMetadataOutputReference(this, "metadata");
+  public get metadata() {
+    return this._metadata;
+  }
+  public putMetadata(value: NetworkPortsMetadata) {
+    this._metadata.internalValue = value;
+  }
+  public resetMetadata() {
+    this._metadata.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get metadataInput() {
+    return this._metadata.internalValue;
+  }
+}
+
+export class NetworkPortsList extends cdktf.ComplexList {
+  public internalValue?: NetworkPorts[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): NetworkPortsOutputReference {
+    return new NetworkPortsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
 export interface NetworkSubnetsAllocationPools {
@@ -1417,6 +2270,7 @@ export class Network extends cdktf.TerraformResource {
     this._node.internalValue = config.nodeAttribute;
     this._peerDhcpPorts.internalValue = config.peerDhcpPorts;
     this._physicalInterface = config.physicalInterface;
+    this._ports.internalValue = config.ports;
     this._rebindingTimeSeconds = config.rebindingTimeSeconds;
     this._renewalTimeSeconds = config.renewalTimeSeconds;
     this._subnets.internalValue = config.subnets;
@@ -1846,6 +2700,22 @@ export class Network extends cdktf.TerraformResource {
     return this.getNumberAttribute('port_count');
   }
 
+  // ports - computed: false, optional: true, required: false
+  private _ports = new NetworkPortsList(this, "ports", false);
+  public get ports() {
+    return this._ports;
+  }
+  public putPorts(value: NetworkPorts[] | cdktf.IResolvable) {
+    this._ports.internalValue = value;
+  }
+  public resetPorts() {
+    this._ports.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get portsInput() {
+    return this._ports.internalValue;
+  }
+
   // rebinding_time_seconds - computed: false, optional: true, required: false
   private _rebindingTimeSeconds?: number;
   public get rebindingTimeSeconds() {
@@ -1958,6 +2828,7 @@ export class Network extends cdktf.TerraformResource {
       node: networkNodeToTerraform(this._node.internalValue),
       peer_dhcp_ports: cdktf.listMapper(networkPeerDhcpPortsToTerraform, false)(this._peerDhcpPorts.internalValue),
       physical_interface: cdktf.stringToTerraform(this._physicalInterface),
+      ports: cdktf.listMapper(networkPortsToTerraform, false)(this._ports.internalValue),
       rebinding_time_seconds: cdktf.numberToTerraform(this._rebindingTimeSeconds),
       renewal_time_seconds: cdktf.numberToTerraform(this._renewalTimeSeconds),
       subnets: cdktf.listMapper(networkSubnetsToTerraform, false)(this._subnets.internalValue),
@@ -2111,6 +2982,12 @@ export class Network extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      ports: {
+        value: cdktf.listMapperHcl(networkPortsToHclTerraform, false)(this._ports.internalValue),
+        isBlock: false,
+        type: "list",
+        storageClassType: "NetworkPortsList",
       },
       rebinding_time_seconds: {
         value: cdktf.numberToHclTerraform(this._rebindingTimeSeconds),
