@@ -6,7 +6,7 @@
  * datasource code (Debian package cloud-init) reads the tree from a VM namespace.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
@@ -45,18 +45,10 @@ interface Fetch {
   readonly out: string;
 }
 
-/**
- * `busybox wget -O - <url>` in a VM's namespace: exit status 0 and the body, or the error text.
- * No `-T <seconds>`: Debian 12's busybox 1.35 wget segfaults with it (seen here); the child's
- * timeout bounds the fetch instead.
- */
-function wget(vm: LabVm | string, path: string): Promise<Fetch> {
-  const netns = typeof vm === 'string' ? vm : vm.netns;
-  return new Promise((resolve) => {
-    execFile('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O', '-', `${MD}${path}`], { encoding: 'utf8', timeout: 15_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: err ? stderr : stdout });
-    });
-  });
+/** `GET <MD><path>` from a VM (busybox wget): exit status 0 and the body, or the error text. */
+async function wget(vm: LabVm, path: string): Promise<Fetch> {
+  const r = await vm.httpGet(`${MD}${path}`);
+  return { code: r.code, out: r.code === 0 ? r.stdout : r.stderr };
 }
 
 /** What the python script below prints: what cloud-init's helpers returned. */
