@@ -8,20 +8,16 @@
  * Nodes from the environment as in the other examples (NODE_HOST, NODE_USER, …; see
  * examples/lab-node.ts, which is not imported here because it is typed against cdktf).
  */
-import { readFileSync } from 'node:fs';
 import { App, TerraformOutput, TerraformStack } from 'cdktn';
 import type { Construct } from 'constructs';
-import { DhcpAgentNode, DhcpNetwork, DhcpPort, type DhcpAgentNodeProps } from 'cdktf-dhcp-agent/cdktn';
+import { DhcpAgentNode, DhcpNetwork, DhcpPort, labNode, type DhcpAgentNodeProps } from 'cdktf-dhcp-agent/cdktn';
 
 /** A node of a lab made by `dhcp-agent lab up` (DHCP_AGENT_LAB=<name>), else from NODE_* variables. */
 function node(): { props: DhcpAgentNodeProps; bridge: string } {
   const lab = process.env.DHCP_AGENT_LAB;
   if (lab) {
-    const file = JSON.parse(readFileSync(`${process.env.DHCP_AGENT_LAB_DIR ?? `/var/lib/dhcp-agent-lab/${lab}`}/lab.json`, 'utf8')) as {
-      nodes: { address: string; user: string; privateKeyPath: string; knownHostsPath: string; statePath: string; bridge: string }[];
-    };
-    const n = file.nodes[0];
-    return { props: { host: n.address, user: n.user, privateKeyPath: n.privateKeyPath, knownHostsPath: n.knownHostsPath, statePath: n.statePath }, bridge: n.bridge };
+    const n = labNode(lab, { dir: process.env.DHCP_AGENT_LAB_DIR });
+    return { props: n.props, bridge: n.bridge };
   }
   if (!process.env.NODE_HOST) throw new Error('set DHCP_AGENT_LAB=<lab name> (see `dhcp-agent lab up`) or NODE_HOST and friends (see examples/lab-node.ts)');
   return {

@@ -5,7 +5,7 @@
 import { shellFile, shellVars } from '../host/shell-files';
 import { EXIT_RETRY } from './script';
 
-/** Functions every node-side script may use: `under_systemd`, `dnsmasq_version`. */
+/** Functions every node-side script may use: `under_systemd`, `dnsmasq_version`, `file_sha`. */
 export const COMMON_LIB = shellFile('agent/sh/common.sh');
 
 /**

@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { shq } from '../host/quote';
 import { parseRecord } from './client-record';
-import { LabError, killPids, mustRun, runCommand } from './exec';
+import { LabError, killPids, mustRun, runCommand, type CommandResult } from './exec';
 import { vmNetns, vmNodeVeth } from './naming';
 import { dhcpClientCommand, vlanUnavailableReason } from './tools';
 import type { DhcpLease, LabNode, LabSwitch } from './types';
@@ -66,6 +66,18 @@ export class LabVm {
       throw new LabError(`VM ${this.name} (${this.netns}, ${this.mac}): no DHCP lease within ${timeoutMs} ms; udhcpc exited ${r.code}: ${said}`);
     }
     return parseLease(text);
+  }
+
+  /**
+   * `busybox wget -q -O - <url>` in the VM's namespace, as a small image fetches (metadata, say):
+   * exit status 0 and the body on stdout, or wget's status (1 for an HTTP error) and its words on
+   * stderr. No `-T <seconds>`: Debian 12's busybox 1.35 wget dies of SIGSEGV with it; `timeoutMs`
+   * (default 15000) bounds the fetch instead (status 137 when it strikes).
+   * @example const r = await vm.httpGet('http://169.254.169.254/latest/meta-data/instance-id');
+   */
+  httpGet(url: string, opts: { headers?: readonly string[]; timeoutMs?: number } = {}): Promise<CommandResult> {
+    const headers = (opts.headers ?? []).flatMap((h) => ['--header', h]);
+    return runCommand('nsenter', [`--net=/run/netns/${this.netns}`, 'busybox', 'wget', '-q', '-O', '-', ...headers, url], { timeoutMs: opts.timeoutMs ?? 15_000 });
   }
 
   /** Stops anything running in the VM and deletes its namespace (its veth goes with it). */

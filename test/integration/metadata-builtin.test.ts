@@ -6,7 +6,7 @@
  * datasource code (Debian package cloud-init) reads the tree from a VM namespace.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
@@ -14,8 +14,9 @@ import type { NetworkSpec, PortSpec } from '../../src/agent';
 import { METADATA_SERVER_GROUP, metadataDir } from '../../src/agent/port-metadata';
 import type { SshHost, SshPool } from '../../src/host';
 import { labUnavailableReason, type Lab, type LabNode, type LabVm } from '../../src/lab';
+import { killPids } from '../../src/lab/exec';
 import type { PortMetadata } from '../../src/model/types';
-import { inNetns, readPid } from '../support/host-probe';
+import { inNetns, pidAlive, readPid, waitFor } from '../support/host-probe';
 import { closeLabSession, openLabSession } from '../support/lab-node';
 import { networkSpec, portSpec } from '../support/specs';
 
@@ -45,18 +46,10 @@ interface Fetch {
   readonly out: string;
 }
 
-/**
- * `busybox wget -O - <url>` in a VM's namespace: exit status 0 and the body, or the error text.
- * No `-T <seconds>`: Debian 12's busybox 1.35 wget segfaults with it (seen here); the child's
- * timeout bounds the fetch instead.
- */
-function wget(vm: LabVm | string, path: string): Promise<Fetch> {
-  const netns = typeof vm === 'string' ? vm : vm.netns;
-  return new Promise((resolve) => {
-    execFile('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O', '-', `${MD}${path}`], { encoding: 'utf8', timeout: 15_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: err ? stderr : stdout });
-    });
-  });
+/** `GET <MD><path>` from a VM (busybox wget): exit status 0 and the body, or the error text. */
+async function wget(vm: LabVm, path: string): Promise<Fetch> {
+  const r = await vm.httpGet(`${MD}${path}`);
+  return { code: r.code, out: r.code === 0 ? r.stdout : r.stderr };
 }
 
 /** What the python script below prints: what cloud-init's helpers returned. */
@@ -218,6 +211,32 @@ describe('built-in metadata at 169.254.169.254 to lab VMs', { skip }, () => {
     assert.equal(dnsmasqPid(), dns, 'dnsmasq untouched');
     assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
     assert.deepEqual(await wget(vm2, '/latest/meta-data/instance-id'), { code: 0, out: P2 });
+  });
+
+  it('a node whose Debian nginx serves its default site on :80: that site and the agent\'s server both answer, neither is touched', async () => {
+    // The package's own site file, as nginx.service loads it on a real host (nginx-light starts it there); here in the node's namespace.
+    const conf = `${lab.dir}/debian-nginx.conf`;
+    const tmp = `${lab.dir}/debian-nginx-tmp`;
+    writeFileSync(conf, [
+      'daemon off;', `pid ${lab.dir}/debian-nginx.pid;`, `error_log ${lab.dir}/debian-nginx.log;`, 'events {}',
+      'http {', '  access_log off;', ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${tmp};`),
+      '  include /etc/nginx/sites-available/default;', '}', ''].join('\n'));
+    const debian = spawn('nsenter', [`--net=/run/netns/${node.netns}`, 'nginx', '-c', conf], { stdio: 'ignore' });
+    try {
+      const welcome = () => inNetns(node.netns, 'busybox wget -q -O - http://127.0.0.1/ || true');
+      await waitFor('the default site on the node\'s :80', () => /Welcome to nginx/.test(welcome()), 10_000);
+      const server = readPid(serverPidFile());
+      assert.deepEqual((await agent.applyNetwork(host, net())).sidecarActions, { 'metadata-server': 'unchanged' });
+      const r = await host.run(`sh ${agent.monitorPaths(node.statePath).script} once`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual((await agent.readNetwork(host, net()))?.drift, []);
+      assert.equal(readPid(serverPidFile()), server, 'the agent\'s server kept its pid');
+      assert.deepEqual(await wget(vm1, '/latest/meta-data/instance-id'), { code: 0, out: 'i-vm1-v4' });
+      assert.ok(pidAlive(debian.pid), 'the node\'s own nginx still runs');
+      assert.match(welcome(), /Welcome to nginx/);
+    } finally {
+      await killPids([debian.pid!], 5000);
+    }
   });
 
   it('cloud-init\'s own datasource code reads the tree from vm1', (t) => {

@@ -65,14 +65,6 @@ class Backend {
   }
 }
 
-/**
- * busybox wget in the VM's namespace, as a small image would fetch. No `-T`: busybox 1.35's
- * wget (Debian 12) dies of SIGSEGV with it; the time limit is runCommand's.
- */
-async function fetchFrom(vm: LabVm, url: string, headers: readonly string[] = []) {
-  return runCommand('nsenter', [`--net=/run/netns/${vm.netns}`, 'busybox', 'wget', '-q', '-O', '-', ...headers.flatMap((h) => ['--header', h]), url], { timeoutMs: 10_000 });
-}
-
 let lab: Lab;
 let node: LabNode;
 let pool: SshPool;
@@ -124,7 +116,7 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     inNetns(vm1.netns, 'ip route replace 169.254.169.254/32 via 172.16.0.2');
 
     const spoof = ['X-Neutron-Network-ID: someone-elses', 'X-Neutron-Router-ID: r-1', 'X-Forwarded-For: 10.9.9.9'];
-    const r = await fetchFrom(vm1, 'http://169.254.169.254/latest/meta-data/instance-id', spoof);
+    const r = await vm1.httpGet('http://169.254.169.254/latest/meta-data/instance-id', { headers: spoof });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'one /latest/meta-data/instance-id');
     const seen = backends[0].seen.at(-1)!;
@@ -159,7 +151,7 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     assert.equal(dnsmasqPid(), dns, 'dnsmasq untouched');
     assert.deepEqual((await agent.readNetwork(host, net))?.drift, []);
     assert.match(readFileSync(agent.monitorPaths(node.statePath).log, 'utf8'), new RegExp(`network ${NET}: repaired: .*sidecar_metadata_proxy=started`));
-    const r = await fetchFrom(vm1, 'http://169.254.169.254/openstack/latest/meta_data.json');
+    const r = await vm1.httpGet('http://169.254.169.254/openstack/latest/meta_data.json');
     assert.equal(r.stdout, 'one /openstack/latest/meta_data.json', r.stderr);
   });
 
@@ -205,7 +197,7 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
     assert.deepEqual(steps.map((s) => s.split(' in ')[0]), ['add: started', 'change backend: restarted', 'remove: removed', 'add again: started']);
     assert.equal(report.failures, 0);
     assert.equal(dnsmasqPid(), dns);
-    const r = await fetchFrom(vm1, 'http://169.254.169.254/latest/user-data');
+    const r = await vm1.httpGet('http://169.254.169.254/latest/user-data');
     assert.equal(r.stdout, 'two /latest/user-data', 'the new backend answers');
   });
 
@@ -237,7 +229,7 @@ describe('metadata proxy (haproxy in the namespace) on a lab node', { skip }, ()
       await listening;
       const st = await agent.applyNetwork(host, base({ metadata: { backendUrl: 'http://172.16.0.20:8775' } }));
       assert.deepEqual(st.sidecarActions, { 'metadata-proxy': 'restarted' });
-      const r = await fetchFrom(vm1, 'http://169.254.169.254/latest/meta-data/local-ipv4');
+      const r = await vm1.httpGet('http://169.254.169.254/latest/meta-data/local-ipv4');
       assert.equal(r.stdout, 'url /latest/meta-data/local-ipv4', r.stderr);
       const h = heard.at(-1)!;
       assert.equal(h['x-forwarded-for'], IP1);

@@ -6,3 +6,6 @@
 under_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 # The version dnsmasq reports ("2.90"), empty when it reports none.
 dnsmasq_version() { dnsmasq --version 2>/dev/null | sed -n 's/^Dnsmasq version \([0-9][0-9.]*\).*/\1/p' | head -n 1; }
+# file_sha <file>: the hex sha256 of the file's content (what sha256() in the TypeScript gives
+# for the same text); fails, printing nothing, when the file cannot be read.
+file_sha() { [ -r "$1" ] && sha256sum < "$1" | cut -d' ' -f1; }

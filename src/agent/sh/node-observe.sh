@@ -7,11 +7,11 @@ echo @@networks; for f in "$STATE"/dhcp/*/network.json; do [ -e "$f" ] && basena
 echo @@monitor
 p=$(cat "$MONITOR_PID" 2>/dev/null || true)
 if [ -n "$p" ] && tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$MONITOR"; then echo "pid $p"; else echo "pid"; fi
-if [ -e "$MONITOR" ]; then echo "sha $(sha256sum < "$MONITOR" | cut -d' ' -f1)"; else echo "sha"; fi
+if [ -e "$MONITOR" ]; then echo "sha $(file_sha "$MONITOR")"; else echo "sha"; fi
 echo @@units
 if under_systemd; then
   for u in "$UNIT" "$NET_TEMPLATE"; do
-    if [ -e "$UNIT_DIR/$u" ]; then echo "sha $u $(sha256sum < "$UNIT_DIR/$u" | cut -d' ' -f1)"; else echo "sha $u"; fi
+    if [ -e "$UNIT_DIR/$u" ]; then echo "sha $u $(file_sha "$UNIT_DIR/$u")"; else echo "sha $u"; fi
   done
   echo "monitor $(systemctl show -p ActiveState --value "$UNIT" 2>/dev/null) $(systemctl is-enabled "$UNIT" 2>/dev/null || true)"
 fi

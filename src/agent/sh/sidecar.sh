@@ -4,11 +4,10 @@
 # the network header renders — SIDECARS (the wanted names), SIDECAR_DIR, and sidecar_select
 # <name>, which sets SC_NAME, SC_LABEL, SC_CONF, SC_PID, SC_LOADED, SC_LOG, SC_UNIT,
 # SC_TEMPLATE, SC_SIG, SC_SHA, SC_BIN, SC_PKG, SC_TITLE and defines sc_argv and sc_spawn — and network-lib.sh's functions
-# (running, stop_pid, in_our_netns, ns_exists, flag, fail, step), NS and UNIT_DIR.
+# (running, stop_pid, in_our_netns, ns_exists, flag, fail, step), common.sh's file_sha, NS and UNIT_DIR.
 # The functions set scpid (never pid, which is dnsmasq's in network-lib.sh).
 
 sc_key() { echo "sidecar_$(printf '%s' "$1" | tr - _)"; }
-file_sha() { [ -r "$1" ] && sha256sum < "$1" | cut -d' ' -f1; }
 # True when process $1's command line names $2 as one argument (or as one word of a title a
 # daemon wrote over its command line: sidecar paths hold no spaces).
 # shellcheck disable=SC2020 # both NUL and space become a newline, on purpose.
