@@ -40,7 +40,7 @@ describe('untar', () => {
 
 describe('Gatherings', () => {
   const host = (label: string) => ({ label }) as Host;
-  const gathering = (statePath: string): NodeGathering => ({ statePath, files: new Map(), networks: new Map(), links: [], supervised: false, units: new Map() });
+  const gathering = (statePath: string): NodeGathering => ({ statePath, files: new Map(), networks: new Map(), links: [], supervised: false, units: new Map(), sidecarTemplates: new Set() });
 
   it('concurrent reads of one node share one gathering; other nodes and state paths get their own', async () => {
     const calls: string[] = [];
