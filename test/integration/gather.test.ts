@@ -60,25 +60,31 @@ describe('node gathering on a lab node', { skip }, () => {
     await waitFor(`pid ${pid} gone`, () => !pidAlive(pid));
   };
   const applyAll = async () => {
-    for (const spec of networks()) await agent.applyNetwork(host, spec);
+    await Promise.all(networks().map((spec) => agent.applyNetwork(host, spec)));
     await Promise.all(ports().map((p) => agent.applyPort(host, p)));
   };
 
-  /** Every network and port read twice, alone and through one fresh gathering: the same state. */
+  /** Every network and port read twice, alone and through one fresh gathering (concurrently, as Terraform reads): the same state. */
   const sameBothWays = async () => {
     const gatherings = new Gatherings();
-    const seen: string[] = [];
-    for (const spec of networks()) {
-      const alone = await agent.readNetwork(host, spec);
-      assert.deepEqual(await agent.readNetwork(host, spec, { gatherings }), alone, `network ${spec.network.id}`);
-      seen.push(...(alone?.drift ?? []));
-    }
-    for (const spec of ports()) {
-      const alone = await agent.readPort(host, spec);
-      assert.deepEqual(await agent.readPort(host, spec, { gatherings }), alone, `port ${spec.port.id}`);
-      seen.push(...(alone?.drift ?? []));
-    }
-    return seen;
+    const [nets, netsGathered, prts, prtsGathered] = await Promise.all([
+      Promise.all(networks().map((spec) => agent.readNetwork(host, spec))),
+      Promise.all(networks().map((spec) => agent.readNetwork(host, spec, { gatherings }))),
+      Promise.all(ports().map((spec) => agent.readPort(host, spec))),
+      Promise.all(ports().map((spec) => agent.readPort(host, spec, { gatherings }))),
+    ]);
+    networks().forEach((spec, i) => assert.deepEqual(netsGathered[i], nets[i], `network ${spec.network.id}`));
+    ports().forEach((spec, i) => assert.deepEqual(prtsGathered[i], prts[i], `port ${spec.port.id}`));
+    drifted = { networks: networks().filter((_, i) => nets[i]?.drift.length), ports: ports().filter((_, i) => prts[i]?.drift.length) };
+    return [...nets, ...prts].flatMap((st) => st?.drift ?? []);
+  };
+  /** The resources the last {@link sameBothWays} found drifted. */
+  let drifted: { networks: NetworkSpec[]; ports: PortSpec[] } = { networks: [], ports: [] };
+  /** Applies what drifted (the networks first: their apply renders their ports' fragments again). */
+  const repair = async () => {
+    const { networks: nets, ports: prts } = drifted;
+    await Promise.all(nets.map((spec) => agent.applyNetwork(host, spec)));
+    await Promise.all(prts.map((p) => agent.applyPort(host, p)));
   };
 
   before(async () => {
@@ -119,7 +125,7 @@ describe('node gathering on a lab node', { skip }, () => {
       const drift = await sameBothWays();
       assert.ok(drift.some((d) => expected.test(d)), `drift ${JSON.stringify(drift)} should match ${expected}`);
       assert.ok(!drift.join('\n').includes('fg-token'), 'no user-data in drift');
-      await applyAll();
+      await repair();
       assert.deepEqual(await sameBothWays(), []);
     });
   }
