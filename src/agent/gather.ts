@@ -26,8 +26,10 @@ import type { Port } from '../model/types';
 
 /** One network directory's live state, as gathered. */
 interface GatheredNetwork {
-  /** `key value` lines: leases, txn, pid, cmdline, inodes, ns, dnsmasqs, sidecar_procs. */
+  /** `key value` lines: leases, txn, pid, cmdline, inodes, ns, dnsmasqs. */
   readonly facts: Map<string, string>;
+  /** Processes in the namespace whose command line names a file of the network's sidecars, in `ip netns pids` order. */
+  readonly sidecarProcs: string[];
   /** Sections printed inside the namespace (addr, route4, route6, accept_ra, mangle4, mangle6); none when it is missing. */
   readonly inside: Map<string, string[]>;
   /** Sidecars whose pid file names a live process, by name: `key value` facts (pid, cmdline, inodes). */
@@ -170,7 +172,8 @@ function gatheredNetwork(sections: Map<string, string[]>): GatheredNetwork {
     else if (header.startsWith('sidecar ')) sidecars.set(header.slice('sidecar '.length), pairs(lines));
     else if (header.startsWith('mdtree ')) metadataTrees.set(header.slice('mdtree '.length), lines.filter((l) => l !== ''));
   }
-  return { facts: pairs(sections.get('') ?? []), inside, sidecars, metadataLinks: pairs(sections.get('mdlinks') ?? []), metadataTrees };
+  const sidecarProcs = (sections.get('sidecar_procs') ?? []).flatMap((l) => /^\/proc\/(\d+)\/cmdline$/.exec(l)?.slice(1) ?? []);
+  return { facts: pairs(sections.get('') ?? []), inside, sidecars, sidecarProcs, metadataLinks: pairs(sections.get('mdlinks') ?? []), metadataTrees };
 }
 
 function flag(b: boolean): string[] {
@@ -334,7 +337,7 @@ function sidecarLines(g: NodeGathering, net: GatheredNetwork, d: DerivedNetwork)
       keep.push(facts.get('pid') ?? '');
     }
   }
-  const stray = (net.facts.get('sidecar_procs') ?? '').split(' ').filter((p) => p && !keep.includes(p));
+  const stray = net.sidecarProcs.filter((p) => !keep.includes(p));
   lines.push(`stray ${stray.map((p) => `${p} `).join('')}`);
   return lines;
 }

@@ -76,9 +76,11 @@ for dir in "$STATE"/dhcp/*/; do
       cmdlines="$cmdlines /proc/$q/cmdline"
     done
     echo
-    # Processes started with one of the network's sidecar files as an argument (stray_sidecars).
+    # Processes started with one of the network's sidecar files as an argument (stray_sidecars):
+    # their /proc/<pid>/cmdline, one a line.
+    echo "@@sidecar_procs"
     # shellcheck disable=SC2086 # One file a word.
-    echo "sidecar_procs" $(if [ -n "$cmdlines" ]; then grep -lF -- "$dir/sidecars/" $cmdlines 2>/dev/null | sed 's|^/proc/\([0-9]*\)/cmdline$|\1|'; fi)
+    if [ -n "$cmdlines" ]; then grep -lF -- "$dir/sidecars/" $cmdlines 2>/dev/null || true; fi
   fi
   # Each sidecar its pid file names, when that process lives: its command line and namespace.
   for f in "$dir"/sidecars/*.pid; do
