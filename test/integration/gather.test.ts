@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as agent from '../../src/agent';
-import { Gatherings } from '../../src/agent/gather';
+import { Gatherings, gatherNode, gatherScript } from '../../src/agent/gather';
 import { metadataByIpDir } from '../../src/agent/port-metadata';
 import { sidecarPaths } from '../../src/agent/sidecar';
 import type { NetworkSpec, PortSpec } from '../../src/agent/spec';
@@ -158,6 +158,16 @@ describe('node gathering on a lab node', { skip }, () => {
     assert.equal(rec.scripts.length, 2);
     assert.match((await agent.readNetwork(rec, net4(), { gatherings: new Gatherings() }))!.drift.join('\n'), /dnsmasq is not running/, 'a new operation gathers again');
     await agent.applyNetwork(host, net4());
+  });
+
+  it('user-data stays on the node: the gathering carries the metadata trees\' digests, not their files', async () => {
+    const raw = await host.run(gatherScript(node.statePath));
+    assert.equal(raw.code, 0, raw.stderr);
+    assert.ok(!raw.stdout.includes('fg-token'));
+    assert.match(raw.stdout, /^f [0-9a-f]{64} latest\/user-data$/m, 'the digest of user-data is there');
+    const g = await gatherNode(host, node.statePath);
+    assert.deepEqual([...g.files.keys()].filter((path) => path.includes('/metadata/') || path.includes('/sidecars/.') || path.endsWith('.log')), []);
+    assert.ok(![...g.files.values()].some((content) => content.includes('fg-token')));
   });
 
   it('a dead sidecar and a damaged metadata tree between two operations: the second gathering sees them, in the single reads\' words', async () => {
