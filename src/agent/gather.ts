@@ -14,18 +14,18 @@ import { gunzipSync } from 'node:zlib';
 import { shellFile, shellVars } from '../host/shell-files';
 import type { Host } from '../host/types';
 import { checkResult } from './errors';
+import { inOurNetns, sidecarLines } from './gather-sidecars';
 import { CHECKSUM_CHAIN, type DerivedNetwork } from './network-script';
 import { METADATA_SERVER_GROUP, PORT_METADATA_LIB, metadataAddresses } from './port-metadata';
 import { COMMON_LIB } from './shell';
 import { Script, sha256 } from './script';
-import { sidecarLayout, sidecarPaths } from './sidecar';
 import { lockFileParts } from './stored-network';
 import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName, sidecarUnitName } from './systemd-units';
 import { untar } from './tar';
 import type { Port } from '../model/types';
 
 /** One network directory's live state, as gathered. */
-interface GatheredNetwork {
+export interface GatheredNetwork {
   /** `key value` lines: leases, txn, pid, cmdline, inodes, ns, dnsmasqs. */
   readonly facts: Map<string, string>;
   /** Processes in the namespace whose command line names a file of the network's sidecars, in `ip netns pids` order. */
@@ -269,8 +269,7 @@ export function networkObservation(g: NodeGathering, d: DerivedNetwork): Map<str
   const pid = named && args.includes(`--pid-file=${d.paths.pidFile}`) ? named : '';
   const dns = [`pid ${pid}`];
   if (pid) {
-    const [inode, nsInode] = (net.facts.get('inodes') ?? '').split(' ');
-    dns.push(`netns ${inode && inode === nsInode ? 1 : 0}`);
+    dns.push(`netns ${inOurNetns(net.facts) ? 1 : 0}`);
     const wanted = Buffer.from(d.argv.map((a) => `${a}\0`).join(''), 'utf8');
     dns.push(`cmdline ${argv.equals(wanted) ? 1 : 0}`);
   }
@@ -279,67 +278,6 @@ export function networkObservation(g: NodeGathering, d: DerivedNetwork): Map<str
   sec.set('sidecars', sidecarLines(g, net, d));
   sec.set('unit', g.supervised ? [`Name=${d.unit}`, ...(g.units.get(d.unit) ?? [])] : []);
   return sec;
-}
-
-/** Whether process facts (`cmdline` base64) name `path` as one argument, or one word of a title (sidecar.sh's names_arg). */
-function namesArg(facts: Map<string, string>, path: string): boolean {
-  return Buffer.from(facts.get('cmdline') ?? '', 'base64').toString('utf8').split(/[\0 \n]/).includes(path);
-}
-
-/** Whether process facts' `inodes` say it runs in the network's namespace as it is mounted now (network-lib.sh's in_our_netns). */
-function inOurNetns(facts: Map<string, string>): boolean {
-  const [inode, nsInode] = (facts.get('inodes') ?? '').split(' ');
-  return !!inode && inode === nsInode;
-}
-
-/** A file's content with trailing newlines dropped, as `$(cat file)` gives it; '' when absent. */
-function catText(content: Buffer | undefined): string {
-  return (content?.toString('utf8') ?? '').replace(/\n+$/, '');
-}
-
-/** The `@@sidecars` lines sidecar.sh's `observe_sidecars` prints for network `d`, from the gathering. */
-function sidecarLines(g: NodeGathering, net: GatheredNetwork, d: DerivedNetwork): string[] {
-  const lines: string[] = [];
-  const keep: string[] = [];
-  const conf = (name: string) => fileOf(g, d.networkId, `sidecars/${name}.conf`);
-  // sidecar_pid: the pid file names a live process whose command line names the config file.
-  const live = (name: string, confPath: string) => {
-    const facts = net.sidecars.get(name);
-    return facts && namesArg(facts, confPath) ? facts : undefined;
-  };
-  for (const sc of d.sidecars) {
-    const l = sidecarLayout(g.statePath, d.networkId, sc);
-    const facts = live(sc.name, l.conf);
-    const pid = facts?.get('pid') ?? '';
-    let line = `want ${sc.name} pid=${pid}`;
-    if (facts) {
-      const argv = Buffer.from(facts.get('cmdline') ?? '', 'base64');
-      const wanted = Buffer.from((sc.title !== undefined ? [sc.title] : sc.argv).map((a) => `${a}\0`).join(''), 'utf8');
-      line += ` netns=${inOurNetns(facts) ? 1 : 0} cmdline=${argv.equals(wanted) ? 1 : 0}`;
-      keep.push(pid);
-    }
-    const c = conf(sc.name);
-    lines.push(`${line} loaded=${catText(fileOf(g, d.networkId, `sidecars/${sc.name}.loaded`))} conf=${c ? sha256(c) : ''}`);
-    if (g.sidecarTemplates.has(sc.name)) {
-      const shown = g.units.get(l.unit) ?? [];
-      for (const kv of shown) if (/^(ActiveState|UnitFileState|MainPID)=/.test(kv)) lines.push(`unit ${sc.name} ${kv}`);
-    }
-  }
-  const wanted = new Set(d.sidecars.map((sc) => sc.name));
-  const prefix = `${d.networkId}/sidecars/`;
-  const confs = [...g.files.keys()].filter((p) => p.startsWith(prefix) && p.endsWith('.conf') && !p.slice(prefix.length).includes('/') && !p.slice(prefix.length).startsWith('.'));
-  for (const path of confs.sort()) {
-    const name = path.slice(prefix.length, -'.conf'.length);
-    if (wanted.has(name)) continue;
-    const facts = live(name, sidecarPaths(d.paths.confDir, name).conf);
-    if (facts) {
-      lines.push(`unwanted ${name} ${facts.get('pid')}`);
-      keep.push(facts.get('pid') ?? '');
-    }
-  }
-  const stray = net.sidecarProcs.filter((p) => !keep.includes(p));
-  lines.push(`stray ${stray.map((p) => `${p} `).join('')}`);
-  return lines;
 }
 
 /** The lines `md_observe` prints for a port with these addresses (port-metadata.sh), from the gathering. */
