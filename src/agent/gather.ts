@@ -1,29 +1,43 @@
 /**
  * One round trip per node per refresh: everything the reads of a node's networks and ports
  * compare, gathered by one script (sh/gather.sh: a compressed tar of the agent's files, the
- * live state of every network's namespace and dnsmasq), then, per network or port, turned into
- * exactly what the single-resource observation prints, so that drift is judged by the same code
- * (`stateFromObservation` in network.ts, `portStateFrom` in port.ts) and says the same words.
- * Digests are computed here, not on the node. {@link Gatherings} keeps a node's gathering for
- * the rest of one Terraform operation, shared by concurrent reads.
+ * live state of every network's namespace, dnsmasq and sidecars, the built-in metadata trees'
+ * digests), then, per network or port, turned into exactly what the single-resource
+ * observation prints, so that drift is judged by the same code (`stateFromObservation` in
+ * network.ts, `portStateFrom` in port.ts) and says the same words. Digests of the tar'd files
+ * are computed here; those of the metadata trees on the node (user-data may be secret: like
+ * the port's own read, the gathering carries their digests, never their content).
+ * {@link Gatherings} keeps a node's gathering for the rest of one Terraform operation, shared
+ * by concurrent reads.
  */
 import { gunzipSync } from 'node:zlib';
 import { shellFile, shellVars } from '../host/shell-files';
 import type { Host } from '../host/types';
 import { checkResult } from './errors';
+import { inOurNetns, sidecarLines } from './gather-sidecars';
 import { CHECKSUM_CHAIN, type DerivedNetwork } from './network-script';
+import { METADATA_SERVER_GROUP, PORT_METADATA_LIB, metadataAddresses } from './port-metadata';
 import { COMMON_LIB } from './shell';
 import { Script, sha256 } from './script';
 import { lockFileParts } from './stored-network';
-import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
+import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName, sidecarUnitName } from './systemd-units';
 import { untar } from './tar';
+import type { Port } from '../model/types';
 
 /** One network directory's live state, as gathered. */
-interface GatheredNetwork {
+export interface GatheredNetwork {
   /** `key value` lines: leases, txn, pid, cmdline, inodes, ns, dnsmasqs. */
   readonly facts: Map<string, string>;
+  /** Processes in the namespace whose command line names a file of the network's sidecars, in `ip netns pids` order. */
+  readonly sidecarProcs: string[];
   /** Sections printed inside the namespace (addr, route4, route6, accept_ra, mangle4, mangle6); none when it is missing. */
   readonly inside: Map<string, string[]>;
+  /** Sidecars whose pid file names a live process, by name: `key value` facts (pid, cmdline, inodes). */
+  readonly sidecars: Map<string, Map<string, string>>;
+  /** The built-in metadata's links, by address (`metadata/by-ip/<address>` → its target). */
+  readonly metadataLinks: Map<string, string>;
+  /** What `md_observe_tree` printed for each tree a link names, by the link's target. */
+  readonly metadataTrees: Map<string, string[]>;
 }
 
 /** What one gathering saw on a node, under one state path. */
@@ -37,8 +51,10 @@ export interface NodeGathering {
   readonly links: readonly IpLink[];
   /** Whether systemd supervises the networks' dnsmasq (the agent installed the unit template). */
   readonly supervised: boolean;
-  /** `systemctl show` of every network's unit, by unit name (`Key=Value` lines). */
+  /** `systemctl show` of every network's and sidecar's unit, by unit name (`Key=Value` lines). */
   readonly units: ReadonlyMap<string, readonly string[]>;
+  /** Sidecars whose unit template is installed where systemd runs (sidecar.sh's `sc_supervised`), by name. */
+  readonly sidecarTemplates: ReadonlySet<string>;
 }
 
 interface IpLink {
@@ -53,6 +69,7 @@ const GATHER_SH = shellFile('agent/sh/gather.sh');
 export function gatherScript(statePath: string): string {
   const locks = lockFileParts(statePath);
   const [unitPrefix, unitSuffix] = networkUnitName(statePath, '\0').split('\0');
+  const scUnitPrefix = sidecarUnitName(statePath, '\0', '').split('\0')[0];
   const vars = shellVars({
     STATE: statePath,
     LOCK_PREFIX: locks.prefix,
@@ -61,8 +78,10 @@ export function gatherScript(statePath: string): string {
     UNIT_SUFFIX: unitSuffix,
     UNIT_DIR: SYSTEMD_UNIT_DIR,
     UNIT_TEMPLATE: networkUnitTemplateName(statePath),
+    SC_UNIT_PREFIX: scUnitPrefix,
+    MD_GROUP: METADATA_SERVER_GROUP,
   });
-  return new Script().step('gather').add(vars + COMMON_LIB, GATHER_SH).toString();
+  return new Script().step('gather').add(vars + COMMON_LIB + PORT_METADATA_LIB, GATHER_SH).toString();
 }
 
 /** Runs the gathering on `host` (one round trip). */
@@ -89,34 +108,34 @@ function pairs(lines: readonly string[]): Map<string, string> {
   return m;
 }
 
+/** Sections of gather.sh's output that stand for the whole node; any other after `@@net <id>` is that network's. */
+const NODE_SECTIONS = new Set(['files', 'links', 'supervised', 'sctemplates', 'units', 'end']);
+
+/** Namespace sections a network's `@@in` introduces (IN_NS in gather.sh). */
+const INSIDE_SECTIONS = new Set(['addr', 'route4', 'route6', 'accept_ra', 'mangle4', 'mangle6']);
+
 /** Parses gather.sh's output. */
 export function parseGathering(stdout: string, statePath: string): NodeGathering {
   const top = new Map<string, string[]>();
-  const nets = new Map<string, { facts: string[]; inside: Map<string, string[]> }>();
+  const nets = new Map<string, Map<string, string[]>>();
   let current: string[] | null = null;
-  let net: { facts: string[]; inside: Map<string, string[]> } | null = null;
-  let inside = false;
+  let net: Map<string, string[]> | null = null;
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('@@')) {
       current?.push(line);
       continue;
     }
-    const [name, arg] = [line.slice(2).split(' ')[0], line.slice(2).split(' ').slice(1).join(' ')];
+    const header = line.slice(2);
+    const space = header.indexOf(' ');
+    const [name, arg] = space < 0 ? [header, ''] : [header.slice(0, space), header.slice(space + 1)];
+    current = [];
     if (name === 'net') {
-      net = { facts: [], inside: new Map() };
+      net = new Map([['', current]]);
       nets.set(arg, net);
-      current = net.facts;
-      inside = false;
-    } else if (name === 'in' && net) {
-      inside = true;
-      current = null;
-    } else if (inside && net && name !== 'net' && name !== 'units' && name !== 'end') {
-      current = [];
-      net.inside.set(name, current);
+    } else if (net && !NODE_SECTIONS.has(name)) {
+      net.set(name === 'in' ? name : header, current);
     } else {
-      inside = false;
       net = null;
-      current = [];
       top.set(name, current);
     }
   }
@@ -135,11 +154,26 @@ export function parseGathering(stdout: string, statePath: string): NodeGathering
   return {
     statePath,
     files,
-    networks: new Map([...nets].map(([id, n]) => [id, { facts: pairs(n.facts), inside: n.inside }])),
+    networks: new Map([...nets].map(([id, sections]) => [id, gatheredNetwork(sections)])),
     links: parseJsonArray<IpLink>((top.get('links') ?? []).join('\n').trim()),
     supervised: (top.get('supervised') ?? []).join('').trim() === '1',
     units,
+    sidecarTemplates: new Set((top.get('sctemplates') ?? []).map((l) => l.trim()).filter(Boolean)),
   };
+}
+
+/** One network's sections (`''`: the facts right after `@@net`) as a {@link GatheredNetwork}. */
+function gatheredNetwork(sections: Map<string, string[]>): GatheredNetwork {
+  const inside = new Map<string, string[]>();
+  const sidecars = new Map<string, Map<string, string>>();
+  const metadataTrees = new Map<string, string[]>();
+  for (const [header, lines] of sections) {
+    if (INSIDE_SECTIONS.has(header)) inside.set(header, lines);
+    else if (header.startsWith('sidecar ')) sidecars.set(header.slice('sidecar '.length), pairs(lines));
+    else if (header.startsWith('mdtree ')) metadataTrees.set(header.slice('mdtree '.length), lines.filter((l) => l !== ''));
+  }
+  const sidecarProcs = (sections.get('sidecar_procs') ?? []).flatMap((l) => /^\/proc\/(\d+)\/cmdline$/.exec(l)?.slice(1) ?? []);
+  return { facts: pairs(sections.get('') ?? []), inside, sidecars, sidecarProcs, metadataLinks: pairs(sections.get('mdlinks') ?? []), metadataTrees };
 }
 
 function flag(b: boolean): string[] {
@@ -235,15 +269,29 @@ export function networkObservation(g: NodeGathering, d: DerivedNetwork): Map<str
   const pid = named && args.includes(`--pid-file=${d.paths.pidFile}`) ? named : '';
   const dns = [`pid ${pid}`];
   if (pid) {
-    const [inode, nsInode] = (net.facts.get('inodes') ?? '').split(' ');
-    dns.push(`netns ${inode && inode === nsInode ? 1 : 0}`);
+    dns.push(`netns ${inOurNetns(net.facts) ? 1 : 0}`);
     const wanted = Buffer.from(d.argv.map((a) => `${a}\0`).join(''), 'utf8');
     dns.push(`cmdline ${argv.equals(wanted) ? 1 : 0}`);
   }
   dns.push(`stray ${(net.facts.get('dnsmasqs') ?? '').split(' ').filter((p) => p && p !== pid).join(' ')}`);
   sec.set('dnsmasq', dns);
+  sec.set('sidecars', sidecarLines(g, net, d));
   sec.set('unit', g.supervised ? [`Name=${d.unit}`, ...(g.units.get(d.unit) ?? [])] : []);
   return sec;
+}
+
+/** The lines `md_observe` prints for a port with these addresses (port-metadata.sh), from the gathering. */
+export function metadataLines(g: NodeGathering, networkId: string, addresses: readonly string[]): string[] {
+  const net = g.networks.get(networkId);
+  const lines: string[] = [];
+  let first = '';
+  for (const ip of addresses) {
+    const target = net?.metadataLinks.get(ip) ?? 'missing';
+    lines.push(`link ${ip} ${target}`);
+    first ||= target;
+  }
+  if (first.startsWith('../trees/')) lines.push(...(net?.metadataTrees.get(first) ?? ['tree missing']));
+  return lines;
 }
 
 /** What a port's read compares, from the gathering: the network's and the port's JSON, and the fragments' digests. */
@@ -252,18 +300,28 @@ export interface PortObservation {
   readonly portText: string;
   /** By fragment kind (`host`, `addn`, `opts`): its digest, or `missing`. */
   readonly shas: ReadonlyMap<string, string>;
-  /** What `md_observe` printed of the port's metadata; only a port's own read looks. */
+  /** What `md_observe` printed of the port's metadata; undefined: not looked at. */
   readonly metadata?: readonly string[];
 }
 
-export function portObservation(g: NodeGathering, networkId: string, portId: string): PortObservation {
+/**
+ * What a port's read compares, from the gathering. `port`: the port whose addresses
+ * `md_observe` is asked about (the spec's, as the port's own read asks); without it the
+ * metadata is not looked at.
+ */
+export function portObservation(g: NodeGathering, networkId: string, portId: string, port?: Pick<Port, 'fixedIps'>): PortObservation {
   const text = (path: string) => (g.files.get(`${networkId}/${path}`)?.toString('utf8') ?? '').trim();
   const shas = new Map<string, string>();
   for (const kind of ['host', 'addn', 'opts']) {
     const content = g.files.get(`${networkId}/ports/${portId}.${kind}`);
     shas.set(kind, content ? sha256(content) : 'missing');
   }
-  return { networkText: text('network.json'), portText: text(`ports/${portId}.json`), shas };
+  return {
+    networkText: text('network.json'),
+    portText: text(`ports/${portId}.json`),
+    shas,
+    ...(port ? { metadata: metadataLines(g, networkId, metadataAddresses(port)) } : {}),
+  };
 }
 
 /**

@@ -134,8 +134,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
 export async function readNetwork(host: Host, spec: NetworkSpec, opts: ReadOptions = {}): Promise<NetworkState | null> {
   assertValidNetworkSpec(spec);
   const d = deriveNetwork(spec);
-  // The gathering holds no sidecar's process facts: a network with sidecars is read by itself.
-  if (opts.gatherings && d.sidecars.length === 0) {
+  if (opts.gatherings) {
     const seen = networkObservation(await opts.gatherings.of(host, spec.options.statePath), d);
     // No directory: what else is left of the network (namespace, devices) only its own observation tells.
     if (seen) return stateFromObservation(d, spec, seen);

@@ -207,11 +207,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
 export async function readPort(host: Host, spec: PortSpec, opts: ReadOptions = {}): Promise<PortState | null> {
   preflight(spec);
   const { statePath, networkId } = spec;
-  if (opts.gatherings) {
-    const seen = portObservation(await opts.gatherings.of(host, statePath), networkId, spec.port.id);
-    // The gathering does not look at metadata trees: where the network serves metadata, the port is read by itself.
-    if (!spec.metadata && !servesMetadata(seen.networkText)) return portStateFrom(spec, seen);
-  }
+  if (opts.gatherings) return portStateFrom(spec, portObservation(await opts.gatherings.of(host, statePath), networkId, spec.port.id, spec.port));
   const dir = networkDir(statePath, networkId);
   const base = `${portsDir(statePath, networkId)}/${spec.port.id}`;
   const script = new Script()
@@ -230,15 +226,6 @@ export async function readPort(host: Host, spec: PortSpec, opts: ReadOptions = {
   const sec = parseSections(result.stdout);
   const shas = new Map((sec.get('sha') ?? []).filter((l) => l.trim()).map((l) => l.trim().split(' ') as [string, string]));
   return portStateFrom(spec, { networkText: sectionText(sec, 'network'), portText: sectionText(sec, 'port'), shas, metadata: sec.get('metadata') ?? [] });
-}
-
-/** Whether the network kept on the node (its `network.json`) has the built-in metadata server. */
-function servesMetadata(networkText: string): boolean {
-  try {
-    return (JSON.parse(networkText) as NetworkSpec).metadata?.builtin === true;
-  } catch {
-    return false;
-  }
 }
 
 /** A port's state from what was observed of it (by its own read, or a node's gathering). */

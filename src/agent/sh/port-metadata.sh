@@ -91,11 +91,16 @@ md_observe() {
     [ -n "$first" ] || first=$t
   done
   case "$first" in ../trees/*) ;; *) return 0 ;; esac
-  tree="$MD_DIR/${first#../}"
-  [ -d "$tree" ] || { echo "tree missing"; return 0; }
-  (cd "$tree" && find . -mindepth 1 \( -type f -o -type l \) | sort | while read -r f; do
+  md_observe_tree "$MD_DIR/${first#../}"
+}
+
+# md_observe_tree <dir>: md_observe's lines for one tree (the node's gathering, sh/gather.sh,
+# prints them for every tree an address links to). Digests only, never a file's content.
+md_observe_tree() {
+  [ -d "$1" ] || { echo "tree missing"; return 0; }
+  (cd "$1" && find . -mindepth 1 \( -type f -o -type l \) | sort | while read -r f; do
     if [ -L "$f" ]; then echo "l $(readlink "$f") ${f#./}"; else echo "f $(sha256sum < "$f" | cut -d' ' -f1) ${f#./}"; fi
   done)
-  find "$tree" -mindepth 1 ! -type l -perm /o=rwx | sed "s|^$tree/|open |"
-  [ "$(stat -c %G "$tree")" = "$MD_GROUP" ] || echo "group $(stat -c %G "$tree")"
+  find "$1" -mindepth 1 ! -type l -perm /o=rwx | sed "s|^$1/|open |"
+  [ "$(stat -c %G "$1")" = "$MD_GROUP" ] || echo "group $(stat -c %G "$1")"
 }
