@@ -96,7 +96,7 @@ function applyScript(spec: NetworkSpec, d: DerivedNetwork, ctx: NetworkContext, 
   if (opts.create) {
     // Adopt what an interrupted apply of this very spec left; refuse anything else.
     s.step('ownership').add(
-      sh`if [ -e ${dir}/network.json ] && [ "$(sha256sum < ${dir}/network.json | cut -d' ' -f1)" != ${sha256(specJson)} ]; then`,
+      sh`if [ -e ${dir}/network.json ] && [ "$(file_sha ${dir}/network.json)" != ${sha256(specJson)} ]; then`,
       '  echo exists=1; exit 0',
       'fi',
     );

@@ -12,7 +12,7 @@ import { namespaceName } from '../model/naming';
 import { DEVICE_OWNER_DHCP, type Network, type Port } from '../model/types';
 import { contextCache, lockFile, networkDir, portsDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
-import { NETWORK_LIB } from './shell';
+import { COMMON_LIB, NETWORK_LIB } from './shell';
 import { renderContext } from './network-script';
 import { removePortFilesCommand, renderPortFiles, writePortFilesCommand } from './port-files';
 import { networkQueue, type Outcome } from './queue';
@@ -178,7 +178,7 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
     if (op.create) {
       // Adopt what an interrupted apply of this very port left; leave another port of this id alone.
       const json = `${dir}/${port.id}.json`;
-      commands.push(sh`if [ -e ${json} ] && [ "$(sha256sum < ${json} | cut -d' ' -f1)" != ${sha256(files.json)} ]; then echo ${PORT_EXISTS + port.id}; else`, ...write, 'WROTE=1', 'fi');
+      commands.push(sh`if [ -e ${json} ] && [ "$(file_sha ${json})" != ${sha256(files.json)} ]; then echo ${PORT_EXISTS + port.id}; else`, ...write, 'WROTE=1', 'fi');
     } else commands.push(...write, 'WROTE=1');
     ports.set(port.id, port);
     outcomes.push({ ok: { portId: port.id, networkId, drift: [], port } });
@@ -214,10 +214,11 @@ export async function readPort(host: Host, spec: PortSpec, opts: ReadOptions = {
     .step('observe port')
     .add(
       metadataHeader(statePath, networkId),
+      COMMON_LIB,
       PORT_METADATA_LIB,
       sh`echo @@network; cat ${dir}/network.json 2>/dev/null || true; echo`,
       sh`echo @@port; cat ${base}.json 2>/dev/null || true; echo`,
-      sh`echo @@sha; for f in host addn opts; do printf '%s ' "$f"; if [ -e ${base}."$f" ]; then sha256sum < ${base}."$f" | cut -d' ' -f1; else echo missing; fi; done`,
+      sh`echo @@sha; for f in host addn opts; do printf '%s ' "$f"; file_sha ${base}."$f" || echo missing; done`,
       'echo @@metadata',
       observeMetadataCommand(spec.port),
       'echo @@end',

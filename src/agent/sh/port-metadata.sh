@@ -99,7 +99,7 @@ md_observe() {
 md_observe_tree() {
   [ -d "$1" ] || { echo "tree missing"; return 0; }
   (cd "$1" && find . -mindepth 1 \( -type f -o -type l \) | sort | while read -r f; do
-    if [ -L "$f" ]; then echo "l $(readlink "$f") ${f#./}"; else echo "f $(sha256sum < "$f" | cut -d' ' -f1) ${f#./}"; fi
+    if [ -L "$f" ]; then echo "l $(readlink "$f") ${f#./}"; else echo "f $(file_sha "$f") ${f#./}"; fi
   done)
   find "$1" -mindepth 1 ! -type l -perm /o=rwx | sed "s|^$1/|open |"
   [ "$(stat -c %G "$1")" = "$MD_GROUP" ] || echo "group $(stat -c %G "$1")"
