@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: the provider against Terraform's own floor, on one lab node of this machine.
  * For each size N networks × M ports and each variant (this build's provider, `--compare`d
- * bundles, portable mode with `--modes`), `--runs` times: synthesize the stack with the
+ * bundles, with `--modes` the ports inline (`inline`: one resource per network) and portable
+ * mode), `--runs` times: synthesize the stack with the
  * constructs, then with terraform on the synthesized stack (cdktf's own CLI is left out):
  *   apply (first deploy, verified by leases on a sample of ports) · a no-op plan with refresh
  *   (portable mode: `dhcp-agent drift`) · adding one port (and the port handler's own time on
  *   the node) · destroy (or, with `--skip-destroy`, the lab made again);
- * and the same commands on as many `terraform_data` resources (the floor). Each command's wall
+ * and the same commands on as many `terraform_data` resources as the stack has (the floor; for
+ * inline stacks, as many as their node and networks). Each command's wall
  * time and CPU-seconds of terraform, the provider and the node (bench-cpu.ts: cgroups) are
  * printed next to the floor's, with the ratios, and written as JSON with the machine.
  *
- *   npm run bench -- [--sizes 10x20,50x20] [--runs 3] [--modes provider,provisioner]
+ *   npm run bench -- [--sizes 10x20,50x20] [--runs 3] [--modes provider,inline,provisioner]
  *     [--compare before=/path/to/provider.cjs] [--skip-destroy] [--lab bench] [--out bench-results/bench.json]
  */
 import { spawn } from 'node:child_process';
@@ -56,11 +58,18 @@ interface RunFigures {
   nativeCrypto: boolean;
 }
 
-/** What is measured: the provider (a bundle), portable mode, or Terraform's floor (as many terraform_data). */
+/** What is measured: the provider (a bundle), with the ports inline or not, portable mode, or Terraform's floor (as many terraform_data). */
 interface Variant {
   readonly label: string;
   readonly mode: AgentMode | 'floor';
   readonly providerJs?: string;
+  /** The networks hold their ports (`portsInline`): one resource per network. */
+  readonly inline?: boolean;
+}
+
+/** The resources of a stack: the node, the networks, and the ports unless they are inline. */
+function resourceCount(size: Size, inline: boolean): number {
+  return 1 + size.networks + (inline ? 0 : size.networks * size.ports);
 }
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -71,7 +80,7 @@ function mac(i: number, j: number): string {
 }
 
 /** The bench stack: `networks` networks of `ports` ports on one node (one more port on network 0 with `extra`). */
-function synthesize(outdir: string, node: LabNode, mode: AgentMode, size: Size, extra: boolean): string {
+function synthesize(outdir: string, node: LabNode, mode: AgentMode, size: Size, extra: boolean, portsInline: boolean): string {
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, skipValidation: true });
   const stack = new TerraformStack(app, 'bench');
@@ -85,6 +94,7 @@ function synthesize(outdir: string, node: LabNode, mode: AgentMode, size: Size, 
       bridge: node.bridge,
       subnets: [{ cidr: `10.100.${i}.0/24`, gatewayIp: `10.100.${i}.1` }],
       mtu: 1500,
+      portsInline,
     });
     const count = size.ports + (extra && i === 0 ? 1 : 0);
     for (let j = 0; j < count; j++) {
@@ -167,7 +177,7 @@ async function run(lab: Lab, variant: Variant, size: Size, runIndex: number, wor
   });
   const base = join(workdir, `${variant.label}-${size.networks}x${size.ports}-${runIndex}`);
   rmSync(base, { recursive: true, force: true });
-  const dir = synthesize(join(base, 'out'), node, mode, size, false);
+  const dir = synthesize(join(base, 'out'), node, mode, size, false, variant.inline === true);
   const rss: Sampled = { peakKiB: 0, nativeCrypto: false };
   await must('terraform init', terraform(dir, ['init'], env, rss));
 
@@ -209,7 +219,7 @@ async function run(lab: Lab, variant: Variant, size: Size, runIndex: number, wor
   }
   const sshPlan = count();
 
-  synthesize(join(base, 'out'), node, mode, size, true);
+  synthesize(join(base, 'out'), node, mode, size, true, variant.inline === true);
   const add = await must('terraform apply (one more port)', terraform(dir, ['apply', '-auto-approve'], env, rss));
   const sshAdd = count();
 
@@ -252,12 +262,12 @@ async function run(lab: Lab, variant: Variant, size: Size, runIndex: number, wor
   };
 }
 
-/** Terraform's floor: as many `terraform_data` resources as the stack has (node, networks, ports), the same four commands. */
-async function floor(size: Size, runIndex: number, workdir: string): Promise<RunFigures> {
-  const dir = join(workdir, `floor-${size.networks}x${size.ports}-${runIndex}`);
+/** Terraform's floor: as many `terraform_data` resources as the stack has (node, networks, ports unless inline), the same four commands. */
+async function floor(size: Size, inline: boolean, runIndex: number, workdir: string): Promise<RunFigures> {
+  const dir = join(workdir, `floor-${size.networks}x${size.ports}-${inline ? 'inline-' : ''}${runIndex}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const count = 1 + size.networks + size.networks * size.ports;
+  const count = resourceCount(size, inline);
   const write = (n: number) => writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ resource: { terraform_data: { r: { count: n, input: '${count.index}' } } } }));
   const env = cdktfEnv(workdir, { TF_IN_AUTOMATION: '1' });
   const rss: Sampled = { peakKiB: 0, nativeCrypto: false };
@@ -321,9 +331,11 @@ async function main(): Promise<void> {
       if (eq < 1) throw new Error(`--compare: got ${JSON.stringify(c)}; label=path of a provider bundle`);
       return { label: c.slice(0, eq), mode: 'provider', providerJs: resolve(c.slice(eq + 1)) };
     }),
-    ...values.modes.split(',').map((m): Variant => ({ label: m, mode: m as AgentMode })),
-    { label: 'floor', mode: 'floor' },
+    ...values.modes.split(',').map((m): Variant => (m === 'inline' ? { label: m, mode: 'provider', inline: true } : { label: m, mode: m as AgentMode })),
   ];
+  // A floor for each resource count measured: as many resources as the separate stack, and as the inline one.
+  if (variants.some((v) => !v.inline)) variants.push({ label: 'floor', mode: 'floor' });
+  if (variants.some((v) => v.inline)) variants.push({ label: 'floor-inline', mode: 'floor', inline: true });
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, terraform: TERRAFORM, loadAverage: loadavg() };
   say(`bench on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${runs} run(s) per size and variant`);
   // One directory per lab: two benches on one machine keep apart.
@@ -344,7 +356,7 @@ async function main(): Promise<void> {
         const figures: RunFigures[] = [];
         for (let r = 0; r < runs; r++) {
           say(`${size.networks} networks × ${size.ports} ports, ${variant.label}, run ${r + 1}/${runs} …`);
-          const f = variant.mode === 'floor' ? await floor(size, r, workdir) : await run(lab, variant, size, r, workdir);
+          const f = variant.mode === 'floor' ? await floor(size, variant.inline === true, r, workdir) : await run(lab, variant, size, r, workdir);
           say(`  ${OPS.map(([k, name]) => `${name} ${f[k].s.toFixed(1)} s (CPU ${secs(f[k].cpu.terraform)}/${secs(f[k].cpu.provider)}/${secs(f[k].cpu.node)})`).join(', ')}; leases ${f.leasesOk}; ssh2 native crypto ${f.nativeCrypto ? 'loaded' : 'not seen'}`);
           figures.push(f);
           if (skipDestroy && variant.mode !== 'floor') {
@@ -365,9 +377,10 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const size of sizes) {
-    const resources = 1 + size.networks + size.networks * size.ports;
-    const fl = results.find((r) => r.size === size && r.variant.mode === 'floor')!;
     for (const { variant, runs: f } of results.filter((r) => r.size === size && r.variant.mode !== 'floor')) {
+      const inline = variant.inline === true;
+      const resources = resourceCount(size, inline);
+      const fl = results.find((r) => r.size === size && r.variant.mode === 'floor' && (r.variant.inline === true) === inline)!;
       for (const [k, name] of OPS) {
         const o = medianOp(f.map((x) => x[k]));
         const base = medianOp(fl.runs.map((x) => x[k]));
