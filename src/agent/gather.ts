@@ -189,8 +189,8 @@ function fileOf(g: NodeGathering, networkId: string, path: string): Buffer | und
   return g.files.get(`${networkId}/${path}`);
 }
 
-/** A network's port files of one kind, in the order the node's `assemble` concatenates them (the C locale's glob order). */
-function portFragments(g: NodeGathering, networkId: string, kind: string): Buffer[] {
+/** The names of a network's port files of one kind (`<port>.json`…), in the order the node's `assemble` concatenates them (the C locale's glob order). */
+export function portFileNames(g: NodeGathering, networkId: string, kind: string): string[] {
   const prefix = `${networkId}/ports/`;
   const names: string[] = [];
   for (const path of g.files.keys()) {
@@ -198,8 +198,12 @@ function portFragments(g: NodeGathering, networkId: string, kind: string): Buffe
     const name = path.slice(prefix.length);
     if (!name.includes('/') && !name.startsWith('.') && name.endsWith(`.${kind}`)) names.push(name);
   }
-  names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return names.map((n) => g.files.get(prefix + n)!);
+  return names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/** A network's port files of one kind, in `assemble`'s order. */
+function portFragments(g: NodeGathering, networkId: string, kind: string): Buffer[] {
+  return portFileNames(g, networkId, kind).map((n) => g.files.get(`${networkId}/ports/${n}`)!);
 }
 
 /** What network-lib.sh's `assemble` prints for a kind: the fragments, the opts framed by head and tail without trailing newlines. */

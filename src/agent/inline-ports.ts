@@ -9,7 +9,7 @@
 import type { Host } from '../host/types';
 import { applyNetwork, readNetwork, type NetworkState } from './network';
 import { applyPort, deletePort, readPort } from './port';
-import { Gatherings } from './gather';
+import { Gatherings, portFileNames } from './gather';
 import { readContext } from './stored-network';
 import type { HandlerOptions, NetworkSpec, PortSpec, ReadOptions } from './spec';
 import type { Port } from '../model/types';
@@ -92,19 +92,8 @@ async function inlinePortsDrift(host: Host, spec: NetworkSpec, ports: readonly P
     return st === null ? [`port ${id} is missing on the node`] : st.drift.map((d) => `port ${id}: ${d}`);
   });
   const wanted = new Set(ports.map((p) => p.port.id));
-  for (const id of portIdsOnNode(await gatherings.of(host, spec.options.statePath), networkId)) {
+  for (const id of portFileNames(await gatherings.of(host, spec.options.statePath), networkId, 'json').map((n) => n.slice(0, -'.json'.length))) {
     if (!wanted.has(id)) drift.push(`port ${id} is on the node but not in the network's ports (apply removes it)`);
   }
   return drift;
-}
-
-/** The ids of the client ports the gathering saw in the network's directory. */
-function portIdsOnNode(g: { readonly files: ReadonlyMap<string, Buffer> }, networkId: string): string[] {
-  const prefix = `${networkId}/ports/`;
-  const ids: string[] = [];
-  for (const path of g.files.keys()) {
-    const name = path.startsWith(prefix) ? path.slice(prefix.length) : '';
-    if (name.endsWith('.json') && !name.includes('/') && !name.startsWith('.')) ids.push(name.slice(0, -'.json'.length));
-  }
-  return ids.sort();
 }
