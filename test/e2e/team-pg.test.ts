@@ -6,10 +6,11 @@
  * The database password is only in a pgpass file: never in the stack, the state or the output.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { lockFile } from '../../src/agent/stored-network';
 import { labDown, labUnavailableReason, labUp, type Lab } from '../../src/lab';
 import { CdktfApp, type CdktfResult } from '../support/cdktf';
 import { readPid } from '../support/host-probe';
@@ -94,6 +95,18 @@ function allFiles(dir: string): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Holds a network's lock file as another writer would (flock, one process), until released. */
+async function holdLock(path: string): Promise<{ release: () => void }> {
+  const holder = spawn('flock', ['--no-fork', path, 'sleep', '600'], { stdio: 'ignore' });
+  const release = () => holder.kill('SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('flock', ['--nonblock', path, 'true']).status !== 0) return { release };
+    await sleep(50);
+  }
+  release();
+  throw new Error(`could not take ${path} within 5 s`);
+}
+
 describe('examples/team: state in PostgreSQL, two checkouts, two nodes', { skip, timeout: 400_000 }, () => {
   before(async () => {
     pg = await startPostgres({ role: 'terraform', database: 'tfstate' });
@@ -150,10 +163,15 @@ describe('examples/team: state in PostgreSQL, two checkouts, two nodes', { skip,
 
   it('a deploy that hangs holding the lock, then is killed mid-apply: force-unlock cannot free a pg lock, ending its session does; the next deploy converges', async (t) => {
     const extra = { TEAM_EXTRA_PORTS: '6' };
+    // The apply must still be running when it is frozen: net-b's writers wait on its network lock,
+    // held here, while net-a's ports are created (ten ports apply in well under a second).
+    const netB = await holdLock(lockFile(lab.node(1).statePath, NETS[1].id));
     const run = alice.start(['deploy', '--auto-approve'], extra);
     try {
       const deadline = Date.now() + 120_000;
-      while (!/dhcpagent_port\.[^:]*: Creation complete/.test(run.output()) && Date.now() < deadline) await sleep(50);
+      while (!/dhcpagent_port\.net-a[^:]*: Creation complete/.test(run.output()) && Date.now() < deadline) await sleep(50);
+      assert.doesNotMatch(run.output(), /dhcpagent_port\.net-b[^:]*: Creation complete/, "net-b's ports wait for its network lock");
+      assert.match(run.output(), /dhcpagent_port\.net-a[^:]*: Creation complete/, run.output());
       const frozen = await run.signalTree('SIGSTOP');
       t.diagnostic(`alice's deploy frozen mid-apply (SIGSTOP to its ${frozen} processes) after ${(run.output().match(/Creation complete/g) ?? []).length} creations`);
       assert.ok(advisoryLocks() >= 1, 'the frozen deploy holds an advisory lock');
@@ -170,6 +188,7 @@ describe('examples/team: state in PostgreSQL, two checkouts, two nodes', { skip,
       t.diagnostic(`pg_terminate_backend on the holder: ${ended.trim()} session(s) ended`);
     } finally {
       await run.signalTree('SIGKILL');
+      netB.release();
     }
     const killed = record(await run.result);
     t.diagnostic(`alice's deploy killed (SIGKILL to every process of it) after ${killed.ms.toFixed(0)} ms`);
