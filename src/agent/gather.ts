@@ -109,7 +109,7 @@ function pairs(lines: readonly string[]): Map<string, string> {
 }
 
 /** Sections of gather.sh's output that stand for the whole node; any other after `@@net <id>` is that network's. */
-const NODE_SECTIONS = new Set(['files', 'links', 'supervised', 'sctemplates', 'units', 'end']);
+const NODE_SECTIONS = new Set(['files', 'links', 'supervised', 'sctemplates', 'nsinodes', 'units', 'end']);
 
 /** Namespace sections a network's `@@in` introduces (IN_NS in gather.sh). */
 const INSIDE_SECTIONS = new Set(['addr', 'route4', 'route6', 'accept_ra', 'mangle4', 'mangle6']);
@@ -151,10 +151,15 @@ export function parseGathering(stdout: string, statePath: string): NodeGathering
       block = [];
     }
   }
+  const inodes = new Map<string, string>();
+  for (const line of top.get('nsinodes') ?? []) {
+    const space = line.indexOf(' ');
+    if (space > 0) inodes.set(line.slice(space + 1), line.slice(0, space));
+  }
   return {
     statePath,
     files,
-    networks: new Map([...nets].map(([id, sections]) => [id, gatheredNetwork(sections)])),
+    networks: new Map([...nets].map(([id, sections]) => [id, gatheredNetwork(sections, inodes)])),
     links: parseJsonArray<IpLink>((top.get('links') ?? []).join('\n').trim()),
     supervised: (top.get('supervised') ?? []).join('').trim() === '1',
     units,
@@ -162,18 +167,32 @@ export function parseGathering(stdout: string, statePath: string): NodeGathering
   };
 }
 
+/**
+ * A process's `key value` facts, its `inodes-of <files>` resolved to `inodes <inode>…` through
+ * the node's `@@nsinodes` table (the files' inodes, in the order named; a vanished file has none).
+ */
+function processFacts(lines: readonly string[], inodes: ReadonlyMap<string, string>): Map<string, string> {
+  const facts = pairs(lines);
+  const of = facts.get('inodes-of');
+  if (of !== undefined) {
+    facts.delete('inodes-of');
+    facts.set('inodes', of.split(' ').flatMap((f) => inodes.get(f) ?? []).join(' '));
+  }
+  return facts;
+}
+
 /** One network's sections (`''`: the facts right after `@@net`) as a {@link GatheredNetwork}. */
-function gatheredNetwork(sections: Map<string, string[]>): GatheredNetwork {
+function gatheredNetwork(sections: Map<string, string[]>, inodes: ReadonlyMap<string, string>): GatheredNetwork {
   const inside = new Map<string, string[]>();
   const sidecars = new Map<string, Map<string, string>>();
   const metadataTrees = new Map<string, string[]>();
   for (const [header, lines] of sections) {
     if (INSIDE_SECTIONS.has(header)) inside.set(header, lines);
-    else if (header.startsWith('sidecar ')) sidecars.set(header.slice('sidecar '.length), pairs(lines));
+    else if (header.startsWith('sidecar ')) sidecars.set(header.slice('sidecar '.length), processFacts(lines, inodes));
     else if (header.startsWith('mdtree ')) metadataTrees.set(header.slice('mdtree '.length), lines.filter((l) => l !== ''));
   }
   const sidecarProcs = (sections.get('sidecar_procs') ?? []).flatMap((l) => /^\/proc\/(\d+)\/cmdline$/.exec(l)?.slice(1) ?? []);
-  return { facts: pairs(sections.get('') ?? []), inside, sidecars, sidecarProcs, metadataLinks: pairs(sections.get('mdlinks') ?? []), metadataTrees };
+  return { facts: processFacts(sections.get('') ?? [], inodes), inside, sidecars, sidecarProcs, metadataLinks: pairs(sections.get('mdlinks') ?? []), metadataTrees };
 }
 
 function flag(b: boolean): string[] {
@@ -216,7 +235,7 @@ function assembled(g: NodeGathering, networkId: string, kind: 'host' | 'addn' | 
   return all.subarray(0, end);
 }
 
-/** The iptables-save lines that `iptables -C` finds for the network's CHECKSUM rule (see rule_present in network-lib.sh). */
+/** The iptables-save lines that `iptables -C` finds for the network's CHECKSUM rule (see observe_rules in network-lib.sh). */
 function rulePresent(save: readonly string[] | undefined, chain: string, port: number): boolean {
   const lines = new Set((save ?? []).map((l) => l.trim()));
   return lines.has(`-A POSTROUTING -j ${chain}`) && lines.has(`-A ${chain} -p udp -m udp --dport ${port} -j CHECKSUM --checksum-fill`);

@@ -9,7 +9,7 @@ import { sh } from '../host/quote';
 import { ValidationError } from '../model/errors';
 import { ipVersionOf } from '../model/ip';
 import { namespaceName } from '../model/naming';
-import { DEVICE_OWNER_DHCP, type Network, type Port } from '../model/types';
+import { type Network, type Port } from '../model/types';
 import { contextCache, lockFile, networkDir, portsDir, queueKey, writeAgainstContext, type NetworkContext } from './stored-network';
 import { ExistsError, checkResult } from './errors';
 import { COMMON_LIB, NETWORK_LIB } from './shell';
@@ -19,7 +19,7 @@ import { networkQueue, type Outcome } from './queue';
 import { Script, sha256 } from './script';
 import { keyValues, parseSections, sectionText } from './sections';
 import { checkGeneration, type HandlerOptions, type NetworkSpec, type PortSpec } from './spec';
-import { validatePortSpec } from './validate-spec';
+import { ownPortIdIssue, validatePortSpec } from './validate-spec';
 import { PORT_METADATA_LIB, metadataCommand, metadataDrift, metadataHeader, observeMetadataCommand, portMetadataTree } from './port-metadata';
 import { effectivePort } from './effective-port';
 import { SYSTEMD_UNIT_DIR, networkUnitName, networkUnitTemplateName } from './systemd-units';
@@ -166,9 +166,9 @@ function planBatch(host: Host, ctx: NetworkContext, ops: PortOp[]): PlannedBatch
       outcomes.push({ error: new ValidationError(issues) });
       continue;
     }
-    const infrastructure = ctx.spec.network.ports.find((p) => p.id === port.id);
+    const infrastructure = ownPortIdIssue(ctx.spec.network, port.id, 'port.id');
     if (infrastructure) {
-      outcomes.push({ error: new ValidationError([{ path: 'port.id', value: port.id, allowed: `an id not used by the network's own ports (${port.id} is ${infrastructure.deviceOwner === DEVICE_OWNER_DHCP ? 'a DHCP port' : 'one of them'})` }]) });
+      outcomes.push({ error: new ValidationError([infrastructure]) });
       continue;
     }
     const files = renderPortFiles(port, rctx, now);

@@ -38,6 +38,16 @@ export function dhcpAddressIssues(network: Network, clients: readonly Port[] = [
   return issues;
 }
 
+/**
+ * A client port may not take the id of one of the network's own (infrastructure) ports: a DHCP
+ * port of an agent or a router interface. `path` names the port's id field.
+ */
+export function ownPortIdIssue(network: Network, portId: string, path: string): ValidationIssue | undefined {
+  const own = network.ports.find((p) => p.id === portId);
+  if (!own) return undefined;
+  return { path, value: portId, allowed: `an id not used by the network's own ports (${portId} is ${own.deviceOwner === DEVICE_OWNER_DHCP ? 'a DHCP port' : 'one of them'})` };
+}
+
 export function validateNetworkSpec(spec: NetworkSpec): ValidationIssue[] {
   const own = dhcpAddressIssues(spec.network);
   // A DHCP address the rule refuses is reported once, in its words (not also as, say, a subnet id).

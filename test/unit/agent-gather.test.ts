@@ -51,7 +51,7 @@ describe('gathered sidecars and metadata trees', () => {
   const [proxy] = d.sidecars;
   const layout = sidecarLayout(STATE, NET, proxy);
   const b64 = (args: string[]) => Buffer.from(args.map((a) => `${a}\0`).join('')).toString('base64');
-  const out = (proxyCmdline: string[]) =>
+  const out = (proxyCmdline: string[], oldInode: string | undefined = '8') =>
     [
       '@@files',
       '@@links',
@@ -67,11 +67,11 @@ describe('gathered sidecars and metadata trees', () => {
       `@@sidecar ${proxy.name}`,
       'pid 100',
       `cmdline ${b64(proxyCmdline)}`,
-      'inodes 7 7',
+      `inodes-of /proc/100/ns/net /run/netns/qdhcp-${NET}`,
       '@@sidecar old',
       'pid 200',
       `cmdline ${b64(['old', '-f', `${layout.dir}/old.conf`])}`,
-      'inodes 7 8',
+      `inodes-of /proc/200/ns/net /run/netns/qdhcp-${NET}`,
       '@@mdlinks',
       '172.16.0.10 ../trees/p1.abc',
       '172.16.0.11 ../trees/p2.def',
@@ -81,6 +81,10 @@ describe('gathered sidecars and metadata trees', () => {
       `@@in ${NET}`,
       '@@addr',
       '[]',
+      '@@nsinodes',
+      `7 /run/netns/qdhcp-${NET}`,
+      '7 /proc/100/ns/net',
+      ...(oldInode ? [`${oldInode} /proc/200/ns/net`] : []),
       '@@units',
       `Id=${layout.unit}`,
       'ActiveState=active',
@@ -90,8 +94,8 @@ describe('gathered sidecars and metadata trees', () => {
       '',
       '@@end',
     ].join('\n');
-  const gathered = (proxyCmdline: string[]): NodeGathering => {
-    const g = parseGathering(out(proxyCmdline), STATE);
+  const gathered = (proxyCmdline: string[], oldInode?: string): NodeGathering => {
+    const g = parseGathering(out(proxyCmdline, oldInode), STATE);
     const files = new Map([
       [`${NET}/sidecars/${proxy.name}.conf`, Buffer.from(proxy.config)],
       [`${NET}/sidecars/${proxy.name}.loaded`, Buffer.from(`${sha256('before')}\n`)],
@@ -109,6 +113,15 @@ describe('gathered sidecars and metadata trees', () => {
       'unwanted old 200',
       'stray 300 ',
     ]);
+  });
+
+  it("a process's namespace inodes come from the node's one stat of every namespace file", () => {
+    const g = gathered([...proxy.argv]);
+    assert.equal(g.networks.get(NET)!.sidecars.get(proxy.name)!.get('inodes'), '7 7');
+    assert.equal(g.networks.get(NET)!.sidecars.get('old')!.get('inodes'), '8 7');
+    assert.equal(g.networks.get(NET)!.sidecars.get(proxy.name)!.has('inodes-of'), false);
+    const vanished = parseGathering(out([...proxy.argv], ''), STATE);
+    assert.equal(vanished.networks.get(NET)!.sidecars.get('old')!.get('inodes'), '7', 'a process gone before the stat has no inode of its own');
   });
 
   it('a process whose command line does not name the config file is not the sidecar; another command line is told', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dhcpAddressIssues, validateNetworkSpec } from '../../src/agent/validate-spec';
+import { dhcpAddressIssues, ownPortIdIssue, validateNetworkSpec } from '../../src/agent/validate-spec';
 import { dhcpAddressIssue } from '../../src/model/dhcp-address';
 import type { Port, Subnet } from '../../src/model/types';
 import { networkResource, networkSchema } from '../../src/provider/resources/network';
@@ -65,6 +65,23 @@ describe('validateNetworkSpec: the DHCP port of the spec', () => {
     assert.deepEqual(dhcpAddressIssues(spec.network, [onNode]), [
       { path: 'network.ports[0].fixedIps[0].ipAddress', value: '172.16.0.10', allowed: 'an address no client port of the network holds (port vm1 has it)' },
     ]);
+  });
+});
+
+describe("ownPortIdIssue: a client port may not take the id of one of the network's own ports", () => {
+  const spec = networkSpec({ name: 'n1', bridge: 'br0', statePath: '/var/lib/dhcp-agent' }, { networkId: 'net1', dhcpIp: '172.16.0.10' });
+  const dhcpPort = spec.network.ports[0].id;
+
+  it("names the field, the id and that it is the network's DHCP port", () => {
+    assert.deepEqual(ownPortIdIssue(spec.network, dhcpPort, 'ports[3].id'), {
+      path: 'ports[3].id',
+      value: dhcpPort,
+      allowed: `an id not used by the network's own ports (${dhcpPort} is a DHCP port)`,
+    });
+  });
+
+  it('has nothing to say about any other id', () => {
+    assert.equal(ownPortIdIssue(spec.network, 'vm1', 'port.id'), undefined);
   });
 });
 

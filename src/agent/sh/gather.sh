@@ -8,13 +8,15 @@
 # MD_GROUP, common.sh's and port-metadata.sh's functions.
 
 # Inside a network's namespace: its devices and addresses, default routes, accept_ra of every
-# device, and the mangle table (the CHECKSUM rules).
+# device, and the mangle table (the CHECKSUM rules). accept_ra is read with the shell's read: a
+# sysctl file gives a byte-wise reader its value and then EOF, so read fails with the value set.
 # shellcheck disable=SC2016 # Expanded by the shell that runs inside the namespace.
 IN_NS='
 echo @@addr; ip -j addr show 2>/dev/null || true; echo
 echo @@route4; ip -j -4 route show default 2>/dev/null || true; echo
 echo @@route6; ip -j -6 route show default 2>/dev/null || true; echo
-echo @@accept_ra; if cd /proc/sys/net/ipv6/conf 2>/dev/null; then grep -H . -- */accept_ra 2>/dev/null || true; fi
+echo @@accept_ra
+if cd /proc/sys/net/ipv6/conf 2>/dev/null; then for f in */accept_ra; do v=; { read -r v < "$f" || [ -n "$v" ]; } 2>/dev/null && echo "$f:$v"; done; fi
 echo @@mangle4; iptables-save -t mangle 2>/dev/null || true
 echo @@mangle6; ip6tables-save -t mangle 2>/dev/null || true
 '
@@ -44,6 +46,8 @@ if under_systemd; then
   done
 fi
 units=
+# Files whose inode tells a process's namespace, stat-ed together at the end (one process, not one per network).
+nsfiles=
 for dir in "$STATE"/dhcp/*/; do
   [ -d "$dir" ] || continue
   dir=${dir%/}
@@ -60,11 +64,12 @@ for dir in "$STATE"/dhcp/*/; do
   if [ "$comm" = dnsmasq ]; then
     echo "pid $p"
     echo "cmdline $(base64 -w0 < "/proc/$p/cmdline" 2>/dev/null || true)"
-    # shellcheck disable=SC2046 # One inode a line, joined by the word splitting.
-    echo "inodes" $(stat -L -c %i "/proc/$p/ns/net" "/run/netns/$ns" 2>/dev/null || true)
+    echo "inodes-of /proc/$p/ns/net /run/netns/$ns"
+    nsfiles="$nsfiles /proc/$p/ns/net /run/netns/$ns"
   fi
+  # Entering the namespace is the check that it exists; what is seen inside is printed below.
   ns_up=0
-  if ip -n "$ns" link show lo >/dev/null 2>&1; then
+  if inside=$(ip netns exec "$ns" sh -c "$IN_NS" 2>/dev/null); then
     ns_up=1
     echo "ns 1"
     printf 'dnsmasqs'
@@ -95,8 +100,8 @@ for dir in "$STATE"/dhcp/*/; do
     echo "@@sidecar ${n%.pid}"
     echo "pid $p"
     echo "cmdline $(base64 -w0 < "/proc/$p/cmdline" 2>/dev/null || true)"
-    # shellcheck disable=SC2046 # One inode a line, joined by the word splitting.
-    echo "inodes" $(stat -L -c %i "/proc/$p/ns/net" "/run/netns/$ns" 2>/dev/null || true)
+    echo "inodes-of /proc/$p/ns/net /run/netns/$ns"
+    nsfiles="$nsfiles /proc/$p/ns/net /run/netns/$ns"
   done
   # The built-in metadata: where each address links, and each linked tree as md_observe sees it.
   md="$dir/metadata"
@@ -109,11 +114,14 @@ for dir in "$STATE"/dhcp/*/; do
   fi
   if [ "$ns_up" = 1 ]; then
     echo "@@in $id"
-    ip netns exec "$ns" sh -c "$IN_NS" 2>/dev/null || true
+    printf '%s\n' "$inside"
   fi
   if [ "$supervised" = 1 ]; then units="$units $UNIT_PREFIX$id$UNIT_SUFFIX"; fi
   for n in $sidecar_names; do units="$units $SC_UNIT_PREFIX$n@$id.service"; done
 done
+echo @@nsinodes
+# shellcheck disable=SC2086 # One file a word.
+if [ -n "$nsfiles" ]; then stat -L -c '%i %n' $nsfiles 2>/dev/null || true; fi
 echo @@units
 if [ -n "$units" ]; then
   # shellcheck disable=SC2086 # One unit a word.

@@ -29,17 +29,22 @@ other_members() {
 # The pid of this network's dnsmasq: the pid file names a live dnsmasq whose command line holds
 # this network's own --pid-file argument, exactly (a short network id is a substring of many
 # command lines, and a stale pid file may name any process by now).
+# The files are read with builtins: this runs several times in every apply and monitor pass.
 dnsmasq_pid() {
-  [ -r "$DIR/pid" ] || return 1
-  p=$(cat "$DIR/pid" 2>/dev/null) || return 1
+  p=
+  { read -r p < "$DIR/pid"; } 2>/dev/null || true
   case "$p" in ''|*[!0-9]*) return 1 ;; esac
-  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] || return 1
+  dp_comm=
+  { read -r dp_comm < "/proc/$p/comm"; } 2>/dev/null || return 1
+  [ "$dp_comm" = dnsmasq ] || return 1
   tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--pid-file=$DIR/pid" || return 1
   echo "$p"
 }
 # True when process $1 runs in the namespace currently mounted as $NS (not an orphaned one).
 in_our_netns() {
-  [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$NS" 2>/dev/null)" ]
+  # shellcheck disable=SC2046 # One inode a word; a vanished file gives none.
+  set -- $(stat -L -c %i "/proc/$1/ns/net" "/run/netns/$NS" 2>/dev/null)
+  [ "$#" = 2 ] && [ "$1" = "$2" ]
 }
 cmdline_ok() { expected_cmdline | cmp -s - "/proc/$1/cmdline"; }
 # True while process $1 exists and has not exited (a zombie waiting for its parent has exited).
@@ -62,7 +67,9 @@ stray_dnsmasq() {
   ns_exists || return 0
   for p in $(ip netns pids "$NS" 2>/dev/null); do
     [ "$p" = "$keep" ] && continue
-    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] && echo "$p"
+    sd_comm=
+    { read -r sd_comm < "/proc/$p/comm"; } 2>/dev/null || continue
+    [ "$sd_comm" = dnsmasq ] && echo "$p"
   done
   return 0
 }
@@ -237,8 +244,7 @@ plumb() {
   set_default_routes
 
   step iptables
-  ensure_checksum_rule iptables 68
-  if [ "$RULE6" = 1 ]; then ensure_checksum_rule ip6tables 546; fi
+  if [ "$RULE6" = 1 ]; then ensure_checksum_rules iptables 68 ip6tables 546; else ensure_checksum_rules iptables 68; fi
 
   step files
   [ "$(cat "$DIR/interface" 2>/dev/null)" = "$NSDEV" ] || printf '%s' "$NSDEV" > "$DIR/interface"
@@ -377,12 +383,19 @@ reload_dnsmasq() {
   fi
 }
 
-ensure_checksum_rule() {
-  ip netns exec "$NS" "$1" -w -t mangle -N "$CHAIN" 2>/dev/null || true
-  ip netns exec "$NS" "$1" -w -t mangle -C POSTROUTING -j "$CHAIN" 2>/dev/null ||
-    ip netns exec "$NS" "$1" -w -t mangle -A POSTROUTING -j "$CHAIN"
-  ip netns exec "$NS" "$1" -w -t mangle -C "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill 2>/dev/null ||
-    ip netns exec "$NS" "$1" -w -t mangle -A "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill
+# The CHECKSUM rule of each (command, UDP port) pair given, e.g. `iptables 68 ip6tables 546`, in
+# one entry into the namespace: each `ip netns exec` costs a mount namespace and a remount.
+ensure_checksum_rules() {
+  # shellcheck disable=SC2016 # Expanded by the shell inside the namespace.
+  ip netns exec "$NS" sh -c '
+    chain=$1; shift
+    while [ "$#" -ge 2 ]; do
+      t=$1; port=$2; shift 2
+      "$t" -w -t mangle -N "$chain" 2>/dev/null || true
+      "$t" -w -t mangle -C POSTROUTING -j "$chain" 2>/dev/null || "$t" -w -t mangle -A POSTROUTING -j "$chain" || exit 1
+      "$t" -w -t mangle -C "$chain" -p udp -m udp --dport "$port" -j CHECKSUM --checksum-fill 2>/dev/null ||
+        "$t" -w -t mangle -A "$chain" -p udp -m udp --dport "$port" -j CHECKSUM --checksum-fill || exit 1
+    done' sh "$CHAIN" "$@"
 }
 
 # Fast health check for the process monitor: namespace present, dnsmasq alive in it with the
@@ -424,9 +437,17 @@ teardown() {
   echo "deleted=1"
 }
 
-rule_present() {
-  ip netns exec "$NS" "$1" -w -t mangle -C POSTROUTING -j "$CHAIN" 2>/dev/null &&
-    ip netns exec "$NS" "$1" -w -t mangle -C "$CHAIN" -p udp -m udp --dport "$2" -j CHECKSUM --checksum-fill 2>/dev/null
+# "<label> 1" or "<label> 0" for each (label, command, UDP port) triple given, e.g. `v4 iptables 68`:
+# whether that CHECKSUM rule is in place, seen in one entry into the namespace.
+observe_rules() {
+  # shellcheck disable=SC2016 # Expanded by the shell inside the namespace.
+  ip netns exec "$NS" sh -c '
+    chain=$1; shift
+    while [ "$#" -ge 3 ]; do
+      if "$2" -w -t mangle -C POSTROUTING -j "$chain" 2>/dev/null &&
+        "$2" -w -t mangle -C "$chain" -p udp -m udp --dport "$3" -j CHECKSUM --checksum-fill 2>/dev/null; then echo "$1 1"; else echo "$1 0"; fi
+      shift 3
+    done' sh "$CHAIN" "$@" 2>/dev/null || true
 }
 flag() { if "$@"; then echo 1; else echo 0; fi; }
 
@@ -442,7 +463,8 @@ observe() {
   echo "@@leases"; flag test -e "$DIR/leases"
   echo "@@txn"; flag stale_ports_txn
   echo "@@interface"; cat "$DIR/interface" 2>/dev/null || true; echo
-  echo "@@ns"; flag ns_exists
+  ns_up=$(flag ns_exists)
+  echo "@@ns"; echo "$ns_up"
   echo "@@nsaddr"; ip -j -n "$NS" addr show dev "$NSDEV" 2>/dev/null || true; echo
   echo "@@taplink"; ip -j link show dev "$TAP" 2>/dev/null || true; echo
   echo "@@bridge"; flag is_bridge "$BRIDGE"
@@ -450,11 +472,10 @@ observe() {
   echo "@@route4"; ip -j -n "$NS" -4 route show default 2>/dev/null || true; echo
   echo "@@route6"; ip -j -n "$NS" -6 route show default 2>/dev/null || true; echo
   echo "@@accept_ra"
-  if ns_exists; then ip netns exec "$NS" cat "/proc/sys/net/ipv6/conf/$NSDEV/accept_ra" 2>/dev/null || true; fi; echo
+  if [ "$ns_up" = 1 ]; then ip netns exec "$NS" cat "/proc/sys/net/ipv6/conf/$NSDEV/accept_ra" 2>/dev/null || true; fi; echo
   echo "@@rules"
-  if ns_exists; then
-    echo "v4 $(flag rule_present iptables 68)"
-    if [ "$RULE6" = 1 ]; then echo "v6 $(flag rule_present ip6tables 546)"; fi
+  if [ "$ns_up" = 1 ]; then
+    if [ "$RULE6" = 1 ]; then observe_rules v4 iptables 68 v6 ip6tables 546; else observe_rules v4 iptables 68; fi
   fi
   echo "@@dnsmasq"
   pid=$(dnsmasq_pid) || pid=

@@ -12,7 +12,7 @@ import { applyNetworkWithPorts, readNetworkWithPorts } from '../../agent/inline-
 import { effectivePort } from '../../agent/effective-port';
 import type { PortSpec } from '../../agent/spec';
 import { discoverNetwork } from '../../agent/discover';
-import { dhcpAddressIssues, validateNetworkSpec, validatePortSpec } from '../../agent/validate-spec';
+import { dhcpAddressIssues, ownPortIdIssue, validateNetworkSpec, validatePortSpec } from '../../agent/validate-spec';
 import { readContext } from '../../agent/stored-network';
 import { ValidationError, isError, type ValidationIssue } from '../../model/errors';
 import { NETWORK_AGENT_OPTIONS, withDefaults, type AgentOptionRow } from '../../model/agent-options';
@@ -413,8 +413,8 @@ function inlinePortIssues(spec: NetworkSpec, ports: readonly PortSpec[]): Valida
       return;
     }
     firstOf.set(p.port.id, i);
-    const own = spec.network.ports.find((x) => x.id === p.port.id);
-    if (own) issues.push({ path: `ports[${i}].id`, value: p.port.id, allowed: `an id not used by the network's own ports (${p.port.id} is ${own.deviceOwner === DEVICE_OWNER_DHCP ? 'a DHCP port' : 'one of them'})` });
+    const own = ownPortIdIssue(spec.network, p.port.id, `ports[${i}].id`);
+    if (own) issues.push(own);
     const network = { ...spec.network, ports: [...spec.network.ports, ...effective.filter((_, j) => j !== i)] };
     for (const issue of validatePortSpec({ ...p, port: effective[i] }, network, spec.options)) issues.push({ ...issue, path: inlinePortPath(i, issue.path) });
   });
