@@ -64,7 +64,7 @@ stop_pid() {
 # Other dnsmasq processes in the namespace (an earlier agent's, or neutron's own when adopting).
 stray_dnsmasq() {
   keep="$*"
-  ns_exists || return 0
+  # No namespace, no pids (ip netns pids fails, and the loop has nothing to do).
   for p in $(ip netns pids "$NS" 2>/dev/null); do
     [ "$p" = "$keep" ] && continue
     sd_comm=

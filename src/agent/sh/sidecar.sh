@@ -33,7 +33,7 @@ sc_supervised() { under_systemd && [ -e "$UNIT_DIR/$SC_TEMPLATE" ]; }
 # Processes in the namespace started with a sidecar file of this network as an argument,
 # other than the pids given: a sidecar whose pid file was lost, or a second copy.
 stray_sidecars() {
-  ns_exists || return 0
+  # No namespace, no pids (ip netns pids fails, and the loop has nothing to do).
   for p in $(ip netns pids "$NS" 2>/dev/null); do
     skip=0; for k in "$@"; do [ "$p" = "$k" ] && skip=1; done
     [ "$skip" = 1 ] && continue

@@ -13,9 +13,11 @@ check_state_path() {
   for p in "$state/dhcp" "$state"; do
     if [ -e "$p" ]; then check_state_dir "$p" "$1" strict; fi
   done
+  # readlink -m gave an absolute path without // or a trailing /: its parent is what is left of it before its last /.
   p=$state
   while [ "$p" != / ]; do
-    p=$(dirname -- "$p")
+    p=${p%/*}
+    [ -n "$p" ] || p=/
     if [ -e "$p" ]; then check_state_dir "$p" "$1" above; fi
   done
 }
